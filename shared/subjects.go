@@ -1,0 +1,30 @@
+package shared
+
+import (
+	"fmt"
+	"regexp"
+)
+
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// ValidName reports whether s can be a cell or provider name: it becomes a
+// NATS subject token, so it must not contain '.', '*', '>' or spaces.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+// OffersSubject is the request-reply subject the workers of one provider
+// serve, as one queue group, inside a cell.
+func OffersSubject(cell, provider string) string {
+	return fmt.Sprintf("%s.offers.%s", cell, provider)
+}
+
+// PricesSubject carries PriceChange events observed by a provider's workers.
+func PricesSubject(cell, provider string) string {
+	return fmt.Sprintf("%s.prices.%s", cell, provider)
+}
+
+// PricesWildcard subscribes to the price changes of every provider in a cell.
+func PricesWildcard(cell string) string { return cell + ".prices.>" }
+
+// WorkerQueue is the queue group name shared by all replicas of a provider's
+// worker, so NATS delivers each request to exactly one of them.
+func WorkerQueue(provider string) string { return "workers." + provider }

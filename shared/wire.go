@@ -1,0 +1,48 @@
+package shared
+
+import (
+	"time"
+)
+
+// Headers of the edge↔worker request-reply protocol. Offers travel as JSON
+// arrays; a reply too big for one NATS message is split into chunks that the
+// requester reassembles, each chunk carrying its index and the total.
+const (
+	HeaderRequestID = "Gpubroker-Request-Id"
+	HeaderTraceID   = "Gpubroker-Trace-Id"
+	HeaderDeadline  = "Gpubroker-Deadline" // unix milliseconds
+	HeaderChunk     = "Gpubroker-Chunk"    // 0-based index
+	HeaderChunks    = "Gpubroker-Chunks"   // total number of chunks
+	HeaderError     = "Gpubroker-Error"    // set on an error reply; body is empty
+	HeaderErrorKind = "Gpubroker-Error-Kind"
+	HeaderFetchedAt = "Gpubroker-Fetched-At" // unix milliseconds of the upstream fetch
+	HeaderUpstream  = "Gpubroker-Upstream-Ms"
+)
+
+// Error kinds a worker reports, so the edge can tell a slow provider from a
+// broken one without parsing messages.
+const (
+	ErrKindTimeout     = "timeout"
+	ErrKindRateLimited = "rate_limited"
+	ErrKindUpstream    = "upstream"
+	ErrKindAuth        = "auth"
+	ErrKindInternal    = "internal"
+)
+
+// OffersPerChunk bounds one reply message: about 600 bytes per encoded offer
+// keeps a chunk well under NATS's default 1 MiB max_payload.
+const OffersPerChunk = 1000
+
+// PriceChange is published on PricesSubject whenever a worker sees an offer's
+// price differ from the previous fetch.
+type PriceChange struct {
+	Provider  string    `json:"provider"`
+	OfferID   string    `json:"offer_id"`
+	GPUModel  string    `json:"gpu_model"`
+	GPUID     string    `json:"gpu_id"`
+	Region    string    `json:"region"`
+	OldPrice  float64   `json:"old_price"`
+	NewPrice  float64   `json:"new_price"`
+	Currency  string    `json:"currency"`
+	Timestamp time.Time `json:"timestamp"`
+}
