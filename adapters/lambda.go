@@ -142,9 +142,9 @@ func parseLambda(resp lambdaResponse, now time.Time, source string) ([]shared.Of
 	return out, nil
 }
 
-// lambdaGPU extracts the GPU name and per-GPU memory from descriptions like
-// "A100 (40 GB SXM4)" or "8x H100 (80 GB SXM5)". The form factor stays in
-// the name so the catalog lookup sees it.
+// lambdaGPU picks the GPU description ("A100 (40 GB SXM4)"), falling back to
+// the instance description without its "8x " count. Memory and form factor
+// stay in the name, where the catalog lookup reads them.
 func lambdaGPU(gpuDesc, desc string) (string, float64) {
 	s := gpuDesc
 	if s == "" {
@@ -153,7 +153,7 @@ func lambdaGPU(gpuDesc, desc string) (string, float64) {
 			s = s[i+2:]
 		}
 	}
-	return strings.NewReplacer("(", " ", ")", " ").Replace(s), 0
+	return strings.TrimSpace(s), 0
 }
 
 // lambdaRegions maps Lambda's region codes to a country and state.

@@ -48,6 +48,7 @@ var catalogEntries = []GPUSpec{
 	gpu("nvidia", "A100", "SXM", 40, false),
 	gpu("nvidia", "A100", "PCIe", 80, false),
 	gpu("nvidia", "A100", "PCIe", 40, false),
+	gpu("nvidia", "A100X", "PCIe", 80, true),
 	gpu("nvidia", "A800", "SXM", 80, true),
 	gpu("nvidia", "A800", "PCIe", 40, false),
 	gpu("nvidia", "A40", "", 48, true),
@@ -87,6 +88,7 @@ var catalogEntries = []GPUSpec{
 	gpu("nvidia", "RTX A4500", "", 20, true, "A4500"),
 	gpu("nvidia", "RTX A4000", "", 16, true, "A4000"),
 	gpu("nvidia", "RTX A2000", "", 12, true, "A2000"),
+	gpu("nvidia", "RTX A2000", "", 6, false, "A2000"),
 	gpu("nvidia", "Quadro RTX 8000", "", 48, true, "RTX8000"),
 	gpu("nvidia", "Quadro RTX 6000", "", 24, true, "RTX6000"),
 	gpu("nvidia", "Quadro RTX 5000", "", 16, true, "RTX5000"),
@@ -98,6 +100,7 @@ var catalogEntries = []GPUSpec{
 	gpu("nvidia", "RTX 5070", "", 12, true, "5070"),
 	gpu("nvidia", "RTX 5060 Ti", "", 16, true, "5060TI"),
 	gpu("nvidia", "RTX 4090", "", 24, true, "4090"),
+	gpu("nvidia", "RTX 4090", "", 48, false, "4090"), // board-modified 48 GB cards sold on marketplaces
 	gpu("nvidia", "RTX 4090D", "", 24, true, "4090D"),
 	gpu("nvidia", "RTX 4080 SUPER", "", 16, true, "4080SUPER", "RTX4080S"),
 	gpu("nvidia", "RTX 4080", "", 16, true, "4080"),
@@ -130,6 +133,7 @@ var catalogEntries = []GPUSpec{
 	gpu("amd", "MI250", "OAM", 128, true),
 	gpu("amd", "MI210", "PCIe", 64, true),
 	gpu("amd", "MI100", "PCIe", 32, true),
+	gpu("amd", "MI25", "PCIe", 16, true),
 	gpu("amd", "Radeon PRO W7900", "", 48, true, "W7900", "PROW7900"),
 	gpu("amd", "Radeon PRO W7800", "", 32, true, "W7800", "PROW7800"),
 	gpu("amd", "Radeon PRO V620", "", 32, true, "V620", "PROV620"),
@@ -138,6 +142,7 @@ var catalogEntries = []GPUSpec{
 	// Intel
 	gpu("intel", "Gaudi 3", "OAM", 128, true, "GAUDI3", "HL325L", "HL325"),
 	gpu("intel", "Gaudi 2", "OAM", 96, true, "GAUDI2", "HL225H"),
+	gpu("intel", "Gaudi", "OAM", 32, true, "GAUDI1", "HL205"),
 	gpu("intel", "Max 1550", "OAM", 128, true, "MAX1550", "DATACENTERGPUMAX1550"),
 	gpu("intel", "Max 1100", "PCIe", 48, true, "MAX1100", "DATACENTERGPUMAX1100"),
 }

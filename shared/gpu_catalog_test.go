@@ -53,6 +53,12 @@ func TestLookupGPU(t *testing.T) {
 		{"Radeon Pro V520", 8, "amd-radeon-pro-v520-8gb"},
 		{"Instinct MI250X", 0, "amd-mi250x-oam-128gb"},
 		{"Gaudi2", 96, "intel-gaudi-2-oam-96gb"},
+		{"Tesla V100-FHHL-16GB", 16, "nvidia-v100-pcie-16gb"},
+		{"NVIDIA RTX A2000", 6, "nvidia-rtx-a2000-6gb"},
+		{"Radeon Instinct MI25", 16, "amd-mi25-pcie-16gb"},
+		{"A100X", 80, "nvidia-a100x-pcie-80gb"},
+		{"RTX 4090", 47.99, "nvidia-rtx-4090-48gb"},
+		{"Habana Gaudi HL-205", 32, "intel-gaudi-oam-32gb"},
 	}
 	for _, tc := range tests {
 		got, known := LookupGPU(tc.name, tc.mem)

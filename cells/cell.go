@@ -1,0 +1,230 @@
+package cells
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/gpubroker/gpubroker/adapters"
+	"github.com/gpubroker/gpubroker/adapters/simulator"
+	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/workers"
+)
+
+// Cell is a running set of roles. Stop shuts them down in dependency
+// order: the edge stops accepting and drains, then workers leave their
+// queue groups, then connections, the simulator and NATS close.
+type Cell struct {
+	cfg      Config
+	log      *slog.Logger
+	Metrics  *metrics.Set
+	ns       *server.Server
+	nc       *nats.Conn
+	sim      *simulator.Simulator
+	simURL   string
+	workers  []*workers.Worker
+	edge     *edge.Server
+	httpAddr string
+	stops    []func(context.Context) error // run in reverse order
+	done     chan error
+	cancel   context.CancelFunc
+}
+
+// Roles selects what Start runs.
+type Roles struct {
+	Edge, Workers, Simulator bool
+}
+
+// AllRoles runs a whole cell in one process.
+var AllRoles = Roles{Edge: true, Workers: true, Simulator: true}
+
+// Start brings up the selected roles. With Simulator set and cfg.Simulator
+// true, adapters point at the in-process simulator.
+func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c = &Cell{cfg: cfg, log: log.With("cell", cfg.Cell), Metrics: metrics.NewSet(), done: make(chan error, 4), cancel: cancel}
+	defer func() {
+		if err != nil {
+			_ = c.Stop(context.Background())
+		}
+	}()
+	if roles.Simulator && cfg.Simulator {
+		if err := c.startSimulator(ctx); err != nil {
+			return c, err
+		}
+	}
+	if roles.Edge || roles.Workers {
+		if err := c.startNATS(); err != nil {
+			return c, err
+		}
+	}
+	if roles.Workers {
+		if err := c.startWorkers(); err != nil {
+			return c, err
+		}
+	}
+	if roles.Edge {
+		if err := c.startEdge(ctx); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// HTTPAddr is the edge's bound address (useful with port 0).
+func (c *Cell) HTTPAddr() string { return c.httpAddr }
+
+// SimulatorURL is the simulator's base URL, when one runs in this process.
+func (c *Cell) SimulatorURL() string { return c.simURL }
+
+// Simulator returns the in-process simulator, or nil.
+func (c *Cell) Simulator() *simulator.Simulator { return c.sim }
+
+// Done delivers the first error of a role that stopped on its own.
+func (c *Cell) Done() <-chan error { return c.done }
+
+// Stop shuts everything down, waiting at most until ctx ends.
+func (c *Cell) Stop(ctx context.Context) error {
+	var errs []error
+	for i := len(c.stops) - 1; i >= 0; i-- {
+		if err := c.stops[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.stops = nil
+	c.cancel()
+	return errors.Join(errs...)
+}
+
+func (c *Cell) startSimulator(ctx context.Context) error {
+	sim, err := simulator.New(simulator.Config{Seed: c.cfg.SimSeed, StepEvery: c.cfg.SimStepEvery, Faults: c.cfg.SimFaults, Providers: c.simProviders()})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", c.cfg.SimulatorAddr)
+	if err != nil {
+		return fmt.Errorf("simulator listen %s: %w", c.cfg.SimulatorAddr, err)
+	}
+	c.sim, c.simURL = sim, "http://"+l.Addr().String()
+	sctx, scancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- sim.Serve(sctx, l) }()
+	c.stops = append(c.stops, func(context.Context) error { scancel(); return <-served })
+	c.log.Info("provider simulator listening", "url", c.simURL, "providers", strings.Join(sim.Names(), ","))
+	return nil
+}
+
+// simProviders are the configured providers the simulator can speak for.
+func (c *Cell) simProviders() []string {
+	var out []string
+	for _, p := range c.cfg.Providers {
+		for _, s := range simulator.Providers() {
+			if s == p {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func (c *Cell) startNATS() error {
+	if c.cfg.NATSURL == "" {
+		ns, err := startEmbeddedNATS(c.cfg.NATSListen, c.log)
+		if err != nil {
+			return err
+		}
+		c.ns = ns
+		c.stops = append(c.stops, func(context.Context) error { ns.Shutdown(); ns.WaitForShutdown(); return nil })
+	}
+	nc, err := connect(c.cfg.NATSURL, c.ns, "gpubroker-"+c.cfg.Cell, c.log)
+	if err != nil {
+		return err
+	}
+	c.nc = nc
+	c.stops = append(c.stops, func(context.Context) error {
+		if err := nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			nc.Close()
+		}
+		return nil
+	})
+	return nil
+}
+
+// adapterConfig points a provider at the simulator unless a base URL was
+// configured for it; simulator runs get a placeholder key where one is needed.
+func (c *Cell) adapterConfig(provider string) adapters.Config {
+	ac := adapters.Config{BaseURL: c.cfg.BaseURLs[provider], APIKey: c.cfg.APIKeys[provider]}
+	simBase := c.simURL
+	if simBase == "" {
+		simBase = strings.TrimRight(c.cfg.SimulatorURL, "/")
+	}
+	if ac.BaseURL == "" && simBase != "" {
+		ac.BaseURL = simBase + "/" + provider
+		if ac.APIKey.IsZero() {
+			ac.APIKey = shared.NewSecret("simulator-key")
+		}
+	}
+	return ac
+}
+
+func (c *Cell) startWorkers() error {
+	for _, p := range c.cfg.Providers {
+		ad, err := adapters.New(p, c.adapterConfig(p))
+		if err != nil {
+			return err
+		}
+		w, err := workers.New(workers.Config{Cell: c.cfg.Cell, Adapter: ad, Conn: c.nc, FetchTimeout: c.cfg.FetchTimeout,
+			Logger: c.log, Metrics: c.Metrics})
+		if err != nil {
+			return err
+		}
+		if err := w.Start(); err != nil {
+			return err
+		}
+		c.workers = append(c.workers, w)
+		c.stops = append(c.stops, w.Stop)
+	}
+	// Make sure the server has the queue subscriptions before anyone asks.
+	return c.nc.Flush()
+}
+
+func (c *Cell) startEdge(ctx context.Context) error {
+	srv, err := edge.New(edge.Config{
+		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: edge.NewNATSSource(c.nc, c.cfg.Cell),
+		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
+		AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
+	})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", c.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("edge listen %s: %w", c.cfg.HTTPAddr, err)
+	}
+	c.edge, c.httpAddr = srv, l.Addr().String()
+	ectx, ecancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ectx, l, c.cfg.DrainTimeout)
+		if err != nil && ectx.Err() == nil {
+			c.done <- err
+		}
+		served <- err
+	}()
+	c.stops = append(c.stops, func(context.Context) error { ecancel(); return <-served })
+	return nil
+}

@@ -1,0 +1,187 @@
+// Command gpubroker runs the GPUBROKER gateway. One binary, several roles:
+//
+//	gpubroker cell        whole cell in one process (embedded NATS, simulator, workers, edge)
+//	gpubroker edge        HTTP edge only, against NATS_URL
+//	gpubroker worker      provider workers only, against NATS_URL
+//	gpubroker simulator   provider API simulator only
+//
+// Configuration comes from environment variables (see README); flags
+// override them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gpubroker/gpubroker/cells"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gpubroker:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: gpubroker <cell|edge|worker|simulator> [flags]
+
+  cell        run a whole cell in one process: embedded NATS, provider simulator,
+              one worker per provider and the HTTP edge (the default demo)
+  edge        run the HTTP edge against an external NATS (NATS_URL)
+  worker      run provider workers against an external NATS (NATS_URL)
+  simulator   run the provider API simulator alone
+
+Run 'gpubroker <role> -h' for the role's flags.`
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, usage)
+		if len(args) == 0 {
+			return errors.New("no role given")
+		}
+		return nil
+	}
+	role := args[0]
+	cfg, err := cells.FromEnv(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet(role, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logLevel := fs.String("log-level", envOr("LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", envOr("LOG_FORMAT", "json"), "log format: json or text")
+	providers := fs.String("providers", strings.Join(cfg.Providers, ","), "comma-separated providers")
+	var roles cells.Roles
+	switch role {
+	case "cell":
+		roles = cells.AllRoles
+		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "HTTP listen address of the edge")
+		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name (NATS subject prefix)")
+		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "external NATS URL; empty runs an embedded server")
+		fs.BoolVar(&cfg.Simulator, "simulator", cfg.Simulator, "serve providers from the built-in simulator")
+		fs.StringVar(&cfg.SimulatorAddr, "sim-addr", cfg.SimulatorAddr, "simulator listen address")
+		fs.Uint64Var(&cfg.SimSeed, "seed", cfg.SimSeed, "simulator random seed")
+	case "edge":
+		roles = cells.Roles{Edge: true}
+		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "HTTP listen address")
+		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
+		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
+	case "worker":
+		roles = cells.Roles{Workers: true}
+		fs.StringVar(providers, "provider", *providers, "provider(s) to serve, comma-separated")
+		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
+		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
+		fs.StringVar(&cfg.SimulatorURL, "simulator-url", cfg.SimulatorURL, "point adapters at this simulator instead of the real APIs")
+	case "simulator":
+		roles = cells.Roles{Simulator: true}
+		cfg.Simulator = true
+		if _, set := os.LookupEnv("GPUBROKER_SIMULATOR_ADDR"); !set {
+			cfg.SimulatorAddr = ":8090"
+		}
+		fs.StringVar(&cfg.SimulatorAddr, "addr", cfg.SimulatorAddr, "listen address")
+		fs.Uint64Var(&cfg.SimSeed, "seed", cfg.SimSeed, "random seed")
+		fs.DurationVar(&cfg.SimStepEvery, "step", cfg.SimStepEvery, "price random-walk step interval (0: only on POST /_sim/step)")
+	default:
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("unknown role %q", role)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg.Providers = splitList(*providers)
+	if (role == "edge" || role == "worker") && cfg.NATSURL == "" {
+		return fmt.Errorf("%s needs an external NATS: set NATS_URL or --nats", role)
+	}
+	if role == "worker" && cfg.SimulatorURL == "" {
+		cfg.Simulator = false
+	}
+	log, err := newLogger(stdout, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cell, err := cells.Start(cfg, roles, log)
+	if err != nil {
+		return err
+	}
+	if a := cell.HTTPAddr(); a != "" {
+		log.Info("gpubroker ready", "role", role, "http", a, "try", "curl 'http://"+localURL(a)+"/api/v2/providers?gpu=H100&max_price=4'")
+	} else {
+		log.Info("gpubroker ready", "role", role)
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-cell.Done():
+		log.Error("role failed", "err", runErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout+5*time.Second)
+	defer cancel()
+	if err := cell.Stop(sctx); err != nil {
+		return errors.Join(runErr, err)
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want json or text", format)
+}
+
+func envOr(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// localURL turns ":8080" into "localhost:8080" for the hint in the log.
+func localURL(addr string) string {
+	if strings.HasPrefix(addr, "[::]:") {
+		return "localhost" + addr[4:]
+	}
+	if strings.HasPrefix(addr, "0.0.0.0:") {
+		return "localhost" + addr[7:]
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "localhost" + addr
+	}
+	return addr
+}

@@ -1,0 +1,127 @@
+package edge
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// listParams are the GET /api/v2/providers query parameters; list-valued
+// ones accept repeats and comma-separated values.
+var listParams = map[string]bool{
+	"gpu": true, "region": true, "provider": true, "compliance": true,
+}
+
+var scalarParams = map[string]bool{
+	"min_price": true, "max_price": true, "availability": true, "min_availability": true,
+	"min_memory_gb": true, "max_memory_gb": true, "gpu_count": true, "min_gpu_count": true,
+	"max_gpu_count": true, "sort": true, "per_page": true, "cursor": true, "page": true,
+}
+
+const maxParams = 64
+
+// parseListParams validates a query string. Unknown parameters are rejected
+// rather than ignored so a typo ("max_prise") cannot silently widen a search.
+func parseListParams(args *fasthttp.Args) (Query, *apiError) {
+	if args.Len() > maxParams {
+		return Query{}, &apiError{Status: fasthttp.StatusBadRequest, Code: codeBadRequest, Message: "too many query parameters"}
+	}
+	vals := map[string][]string{}
+	var bad *apiError
+	args.VisitAll(func(k, v []byte) {
+		if bad != nil {
+			return
+		}
+		key := string(k)
+		switch {
+		case listParams[key]:
+			for _, part := range strings.Split(string(v), ",") {
+				vals[key] = append(vals[key], part)
+			}
+		case scalarParams[key]:
+			if _, dup := vals[key]; dup {
+				bad = badParam(key, "given more than once")
+				return
+			}
+			vals[key] = []string{string(v)}
+		default:
+			bad = &apiError{Status: fasthttp.StatusBadRequest, Code: codeUnknownParameter, Field: key,
+				Message: "unknown query parameter " + strconv.Quote(key)}
+		}
+	})
+	if bad != nil {
+		return Query{}, bad
+	}
+	return buildFromValues(newBuilder(""), vals)
+}
+
+// buildFromValues applies string-valued filters in a fixed order, so the
+// first error reported does not depend on map iteration.
+func buildFromValues(b *queryBuilder, vals map[string][]string) (Query, *apiError) {
+	one := func(k string) (string, bool) {
+		v, ok := vals[k]
+		if !ok {
+			return "", false
+		}
+		return v[0], true
+	}
+	if v, ok := vals["gpu"]; ok {
+		b.gpus("gpu", v)
+	}
+	if v, ok := vals["region"]; ok {
+		b.regions("region", v)
+	}
+	if v, ok := vals["provider"]; ok {
+		b.providers("provider", v)
+	}
+	if v, ok := vals["compliance"]; ok {
+		b.compliance("compliance", v)
+	}
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{
+		{"min_price", &b.q.MinPrice}, {"max_price", &b.q.MaxPrice},
+		{"min_memory_gb", &b.q.MinMemoryGB}, {"max_memory_gb", &b.q.MaxMemoryGB},
+		{"min_gpu_count", &b.q.MinGPUCount}, {"max_gpu_count", &b.q.MaxGPUCount},
+	} {
+		if v, ok := one(f.name); ok {
+			b.numberText(f.name, v, f.dst)
+		}
+	}
+	if v, ok := one("gpu_count"); ok {
+		var n float64
+		b.numberText("gpu_count", v, &n)
+		b.gpuCount("gpu_count", n)
+	}
+	if v, ok := one("availability"); ok {
+		b.availability("availability", v, &b.q.Availability)
+	}
+	if v, ok := one("min_availability"); ok {
+		b.availability("min_availability", v, &b.q.MinAvailability)
+	}
+	if v, ok := one("sort"); ok {
+		b.sort("sort", v)
+	}
+	if v, ok := one("per_page"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			b.fail("per_page", "must be an integer")
+		} else {
+			b.perPage("per_page", n)
+		}
+	}
+	if v, ok := one("page"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			b.fail("page", "must be an integer")
+		} else {
+			b.page("page", n)
+		}
+	}
+	if v, ok := one("cursor"); ok {
+		b.cursor("cursor", v)
+	}
+	return b.finish()
+}

@@ -1,0 +1,60 @@
+package edge
+
+import (
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// route is a resolved endpoint: its metrics label and handler.
+type route struct {
+	name    string
+	handler func(*requestCtx)
+}
+
+const (
+	pathList    = "/api/v2/providers"
+	pathOfferID = "/api/v2/providers/"
+)
+
+// resolve maps method and path to a route. Offer ids always contain ':', so
+// they can never collide with the fixed sub-paths of /api/v2/providers/.
+func (s *Server) resolve(method, path string) (route, *apiError) {
+	type ep struct {
+		method string
+		r      route
+	}
+	var eps []ep
+	switch path {
+	case "/health", "/api/v2/providers/health":
+		eps = []ep{{"GET", route{"health", s.handleHealth}}}
+	case "/metrics":
+		eps = []ep{{"GET", route{"metrics", s.handleMetrics}}}
+	case "/api/v2/openapi.json":
+		eps = []ep{{"GET", route{"openapi", s.handleOpenAPI}}}
+	case "/api/v2/docs":
+		eps = []ep{{"GET", route{"docs", s.handleDocs}}}
+	case pathList:
+		eps = []ep{{"GET", route{"list", s.handleList}}}
+	case "/api/v2/providers/query":
+		eps = []ep{{"POST", route{"query", s.handleQuery}}}
+	case "/api/v2/providers/bulk/query":
+		eps = []ep{{"POST", route{"bulk", s.handleBulk}}}
+	default:
+		if id, ok := strings.CutPrefix(path, pathOfferID); ok && id != "" && !strings.Contains(id, "/") && strings.Contains(id, ":") {
+			eps = []ep{{"GET", route{"offer", s.handleOffer}}}
+		}
+	}
+	if len(eps) == 0 {
+		return route{name: "not_found"}, &apiError{Status: fasthttp.StatusNotFound, Code: codeNotFound, Message: "no such endpoint: " + path}
+	}
+	allowed := make([]string, 0, len(eps))
+	for _, e := range eps {
+		if e.method == method || (method == "HEAD" && e.method == "GET") {
+			return e.r, nil
+		}
+		allowed = append(allowed, e.method)
+	}
+	return route{name: eps[0].r.name}, &apiError{Status: fasthttp.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
+		Message: method + " is not allowed here; use " + strings.Join(allowed, ", "), Field: strings.Join(allowed, ", ")}
+}

@@ -1,0 +1,88 @@
+package workers
+
+import (
+	"context"
+	"time"
+
+	"github.com/gpubroker/gpubroker/adapters"
+	"github.com/gpubroker/gpubroker/shared"
+)
+
+// flight is one upstream fetch shared by every request that arrives while it
+// runs, so a burst of N requests costs the provider one call, not N.
+type flight struct {
+	done      chan struct{}
+	offers    []shared.Offer
+	fetchedAt time.Time
+	took      time.Duration
+	err       error
+}
+
+// fetch joins the running flight or starts one, and waits for it until ctx
+// ends. The flight itself runs under FetchTimeout, not under any one
+// requester's deadline, so an impatient requester cannot cut it short for
+// the others.
+func (w *Worker) fetch(ctx context.Context) (*flight, error) {
+	w.mu.Lock()
+	f := w.inflight
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		w.inflight = f
+		go w.run(f)
+	}
+	w.mu.Unlock()
+	select {
+	case <-f.done:
+		return f, nil
+	case <-ctx.Done():
+		return nil, &adapters.Error{Provider: w.provider, Kind: shared.ErrKindTimeout, Err: ctx.Err()}
+	}
+}
+
+func (w *Worker) run(f *flight) {
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.FetchTimeout)
+	defer cancel()
+	start := time.Now()
+	offers, err := w.cfg.Adapter.Fetch(ctx)
+	f.took = time.Since(start)
+	f.fetchedAt = time.Now().UTC()
+	w.m.fetchDuration.Update(f.took.Seconds())
+	if err != nil {
+		w.m.fetchErrors(adapters.KindOf(err)).Inc()
+		f.err = err
+	} else {
+		f.offers = w.checked(offers)
+		w.m.offers.Set(float64(len(f.offers)))
+		w.observePrices(f.offers)
+	}
+	w.mu.Lock()
+	w.inflight = nil
+	w.mu.Unlock()
+	close(f.done)
+}
+
+// checked drops offers that fail validation (an adapter bug, counted and
+// logged) and reports GPU names the catalog does not know, once each.
+func (w *Worker) checked(offers []shared.Offer) []shared.Offer {
+	out := offers[:0]
+	for i := range offers {
+		o := &offers[i]
+		if err := o.Validate(); err != nil {
+			w.m.invalidOffers.Inc()
+			w.log.Error("adapter produced an invalid offer; dropped", "offer_id", o.ID, "err", err)
+			continue
+		}
+		if !o.GPUKnown {
+			w.m.unknownGPUs.Inc()
+			w.mu.Lock()
+			first := !w.unknown[o.ProviderGPUName]
+			w.unknown[o.ProviderGPUName] = true
+			w.mu.Unlock()
+			if first {
+				w.log.Warn("GPU name not in catalog; offer kept as unknown", "gpu_name", o.ProviderGPUName, "gpu_id", o.GPUID)
+			}
+		}
+		out = append(out, *o)
+	}
+	return out
+}
