@@ -203,8 +203,13 @@ func (c *Cell) startWorkers() error {
 }
 
 func (c *Cell) startEdge(ctx context.Context) error {
+	src, err := edge.NewNATSSource(c.nc, c.cfg.Cell)
+	if err != nil {
+		return err
+	}
+	c.stops = append(c.stops, func(context.Context) error { return src.Close() })
 	srv, err := edge.New(edge.Config{
-		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: edge.NewNATSSource(c.nc, c.cfg.Cell),
+		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: src,
 		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
 		AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
 	})

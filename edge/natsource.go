@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -12,22 +13,78 @@ import (
 	"github.com/gpubroker/gpubroker/shared"
 )
 
-// NATSSource requests offers from worker queue groups over NATS.
+// NATSSource requests offers from worker replicas over NATS, choosing the
+// replica by health weight from the workers' heartbeats.
 type NATSSource struct {
 	nc   *nats.Conn
 	cell string
+	bal  *balancer
+	sub  *nats.Subscription
 }
 
-// NewNATSSource uses nc for requests to the workers of cell.
-func NewNATSSource(nc *nats.Conn, cell string) *NATSSource { return &NATSSource{nc: nc, cell: cell} }
+// maxPerReplica bounds this edge's concurrent requests to one replica;
+// beyond it requests overflow to the queue group.
+const maxPerReplica = 32
+
+// NewNATSSource uses nc for requests to the workers of cell and listens to
+// their heartbeats. Close stops listening.
+func NewNATSSource(nc *nats.Conn, cell string) (*NATSSource, error) {
+	s := &NATSSource{nc: nc, cell: cell, bal: newBalancer(cell, maxPerReplica, time.Now)}
+	sub, err := nc.Subscribe(shared.HealthWildcard(cell), func(m *nats.Msg) {
+		var st shared.WorkerStatus
+		if json.Unmarshal(m.Data, &st) == nil {
+			s.bal.observe(st)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to worker heartbeats: %w", err)
+	}
+	s.sub = sub
+	return s, nil
+}
+
+// Close stops listening to heartbeats.
+func (s *NATSSource) Close() error { return s.sub.Unsubscribe() }
 
 // Healthy reports whether the NATS connection is up.
 func (s *NATSSource) Healthy() bool { return s.nc.IsConnected() }
 
-// Fetch sends one request to the provider's queue group and reassembles the
-// chunked reply. A private inbox subscription (rather than nc.Request) is
-// used because a large reply arrives as several messages.
+// Replicas lists the provider's live worker replicas and their weights.
+func (s *NATSSource) Replicas(provider string) []ReplicaStatus { return s.bal.snapshot(provider) }
+
+// Fetch asks one replica of the provider (or its queue group) and
+// reassembles the chunked reply. A replica that has vanished is retried
+// through the queue group at once.
 func (s *NATSSource) Fetch(ctx context.Context, provider string, ids RequestIDs) (ProviderOffers, error) {
+	subject, release, healthy := s.bal.pick(provider)
+	if !healthy {
+		return ProviderOffers{}, &FetchError{Provider: provider, Kind: shared.ErrKindCircuitOpen,
+			Message: "every worker replica reports an open circuit breaker or is failing"}
+	}
+	po, err := s.request(ctx, subject, provider, ids)
+	release(!replicaFault(err))
+	var fe *FetchError
+	if errors.As(err, &fe) && fe.Kind == errKindNoWorkers && subject != shared.OffersSubject(s.cell, provider) {
+		return s.request(ctx, shared.OffersSubject(s.cell, provider), provider, ids)
+	}
+	return po, err
+}
+
+// replicaFault reports whether an error points at the replica (or the
+// path to it) rather than at the provider behind it.
+func replicaFault(err error) bool {
+	var fe *FetchError
+	if !errors.As(err, &fe) {
+		return err != nil
+	}
+	switch fe.Kind {
+	case shared.ErrKindTimeout, errKindNoWorkers, errKindBadReply, shared.ErrKindOverloaded:
+		return true
+	}
+	return false
+}
+
+func (s *NATSSource) request(ctx context.Context, subject, provider string, ids RequestIDs) (ProviderOffers, error) {
 	fail := func(kind, msg string) (ProviderOffers, error) {
 		return ProviderOffers{}, &FetchError{Provider: provider, Kind: kind, Message: msg}
 	}
@@ -38,7 +95,7 @@ func (s *NATSSource) Fetch(ctx context.Context, provider string, ids RequestIDs)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
 
-	req := nats.NewMsg(shared.OffersSubject(s.cell, provider))
+	req := nats.NewMsg(subject)
 	req.Reply = inbox
 	req.Header.Set(shared.HeaderRequestID, ids.RequestID)
 	req.Header.Set(shared.HeaderTraceID, ids.TraceID)

@@ -15,6 +15,9 @@ type OfferSource interface {
 	Fetch(ctx context.Context, provider string, ids RequestIDs) (ProviderOffers, error)
 	// Healthy reports whether the source can reach the workers at all.
 	Healthy() bool
+	// Replicas lists a provider's known worker replicas with their
+	// circuit-breaker state and load-balancing weight.
+	Replicas(provider string) []ReplicaStatus
 }
 
 // RequestIDs travel with every internal call for log correlation.

@@ -121,3 +121,5 @@ func do(s *Server, method, uri string, body []byte) *fasthttp.Response {
 	ctx.Response.CopyTo(resp)
 	return resp
 }
+
+func (f *fakeSource) Replicas(string) []ReplicaStatus { return nil }

@@ -28,3 +28,18 @@ func PricesWildcard(cell string) string { return cell + ".prices.>" }
 // WorkerQueue is the queue group name shared by all replicas of a provider's
 // worker, so NATS delivers each request to exactly one of them.
 func WorkerQueue(provider string) string { return "workers." + provider }
+
+// ReplicaSubject addresses one worker replica directly, so an edge can
+// weight its choice among replicas by their health instead of leaving it to
+// the queue group's random pick.
+func ReplicaSubject(cell, provider, replica string) string {
+	return fmt.Sprintf("%s.offers.%s.%s", cell, provider, replica)
+}
+
+// HealthSubject carries WorkerStatus heartbeats of a provider's replicas.
+func HealthSubject(cell, provider string) string {
+	return fmt.Sprintf("%s.health.%s", cell, provider)
+}
+
+// HealthWildcard subscribes to every provider's heartbeats in a cell.
+func HealthWildcard(cell string) string { return cell + ".health.>" }

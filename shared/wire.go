@@ -46,3 +46,31 @@ type PriceChange struct {
 	Currency  string    `json:"currency"`
 	Timestamp time.Time `json:"timestamp"`
 }
+
+// More error kinds a worker reports.
+const (
+	ErrKindCircuitOpen = "circuit_open" // the worker's breaker rejected the call
+	ErrKindOverloaded  = "overloaded"   // the worker's bounded queue is full
+)
+
+// HeaderReplica names the worker replica that answered.
+const HeaderReplica = "Gpubroker-Replica"
+
+// WorkerStatus is the heartbeat a worker replica publishes on HealthSubject
+// every few seconds and on every breaker transition.
+type WorkerStatus struct {
+	Provider      string    `json:"provider"`
+	Replica       string    `json:"replica"`
+	Breaker       string    `json:"breaker"` // closed | half_open | open
+	RetryAt       time.Time `json:"retry_at,omitzero"`
+	LatencyMS     float64   `json:"latency_ms"` // moving average of upstream calls
+	LastSuccess   time.Time `json:"last_success,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	LastErrorKind string    `json:"last_error_kind,omitempty"`
+	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	LastProbe     time.Time `json:"last_probe,omitzero"`
+	Offers        int       `json:"offers"`
+	InFlight      int       `json:"in_flight"`
+	Interval      int64     `json:"interval_ms"` // heartbeat period; a status older than 3 periods is stale
+	Time          time.Time `json:"time"`
+}

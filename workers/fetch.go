@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters"
@@ -39,26 +40,41 @@ func (w *Worker) fetch(ctx context.Context) (*flight, error) {
 	}
 }
 
+// run performs one upstream call through the circuit breaker: while the
+// breaker is open the provider is not called at all and the flight fails at
+// once with ErrKindCircuitOpen.
 func (w *Worker) run(f *flight) {
+	defer func() {
+		w.mu.Lock()
+		w.inflight = nil
+		w.mu.Unlock()
+		close(f.done)
+	}()
+	done, err := w.br.Allow()
+	if err != nil {
+		w.m.rejections.Inc()
+		snap := w.br.Snapshot()
+		f.err = &adapters.Error{Provider: w.provider, Kind: shared.ErrKindCircuitOpen,
+			Err: fmt.Errorf("circuit open after repeated failures; next trial after %s", snap.RetryAt.UTC().Format(time.RFC3339))}
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.FetchTimeout)
 	defer cancel()
 	start := time.Now()
 	offers, err := w.cfg.Adapter.Fetch(ctx)
 	f.took = time.Since(start)
 	f.fetchedAt = time.Now().UTC()
+	done(err == nil)
 	w.m.fetchDuration.Update(f.took.Seconds())
+	w.recordOutcome(f.took, len(offers), err)
 	if err != nil {
 		w.m.fetchErrors(adapters.KindOf(err)).Inc()
 		f.err = err
-	} else {
-		f.offers = w.checked(offers)
-		w.m.offers.Set(float64(len(f.offers)))
-		w.observePrices(f.offers)
+		return
 	}
-	w.mu.Lock()
-	w.inflight = nil
-	w.mu.Unlock()
-	close(f.done)
+	f.offers = w.checked(offers)
+	w.m.offers.Set(float64(len(f.offers)))
+	w.observePrices(f.offers)
 }
 
 // checked drops offers that fail validation (an adapter bug, counted and

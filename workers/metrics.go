@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/gpubroker/gpubroker/workers/breaker"
 )
 
 type workerMetrics struct {
@@ -14,10 +16,14 @@ type workerMetrics struct {
 	invalidOffers *metrics.Counter
 	unknownGPUs   *metrics.Counter
 	priceChanges  *metrics.Counter
+	rejections    *metrics.Counter
 }
 
-func newWorkerMetrics(set *metrics.Set, provider string) *workerMetrics {
+func newWorkerMetrics(set *metrics.Set, provider string, br *breaker.Breaker) *workerMetrics {
 	l := fmt.Sprintf(`{provider=%q}`, provider)
+	// The breaker state as a number (0 closed, 1 half-open, 2 open) so it
+	// can be graphed and alerted on.
+	set.GetOrCreateGauge("gpubroker_breaker_state"+l, func() float64 { return float64(br.State()) })
 	return &workerMetrics{
 		set:           set,
 		provider:      provider,
@@ -26,6 +32,7 @@ func newWorkerMetrics(set *metrics.Set, provider string) *workerMetrics {
 		invalidOffers: set.GetOrCreateCounter("gpubroker_worker_invalid_offers_total" + l),
 		unknownGPUs:   set.GetOrCreateCounter("gpubroker_unknown_gpu_offers_total" + l),
 		priceChanges:  set.GetOrCreateCounter("gpubroker_price_changes_total" + l),
+		rejections:    set.GetOrCreateCounter("gpubroker_breaker_rejections_total" + l),
 	}
 }
 
@@ -35,4 +42,9 @@ func (m *workerMetrics) requests(result string) *metrics.Counter {
 
 func (m *workerMetrics) fetchErrors(kind string) *metrics.Counter {
 	return m.set.GetOrCreateCounter(fmt.Sprintf(`gpubroker_worker_fetch_errors_total{provider=%q,kind=%q}`, m.provider, kind))
+}
+
+func (m *workerMetrics) transition(from, to breaker.State) {
+	m.set.GetOrCreateCounter(fmt.Sprintf(`gpubroker_breaker_transitions_total{provider=%q,from=%q,to=%q}`,
+		m.provider, from.String(), to.String())).Inc()
 }

@@ -28,6 +28,7 @@ func (w *Worker) reply(req *nats.Msg, f *flight) error {
 		m.Header.Set(shared.HeaderChunks, strconv.Itoa(n))
 		m.Header.Set(shared.HeaderFetchedAt, strconv.FormatInt(f.fetchedAt.UnixMilli(), 10))
 		m.Header.Set(shared.HeaderUpstream, strconv.FormatInt(f.took.Milliseconds(), 10))
+		m.Header.Set(shared.HeaderReplica, w.cfg.Replica)
 		m.Data = body
 		if err := w.cfg.Conn.PublishMsg(m); err != nil {
 			return err
@@ -42,6 +43,7 @@ func (w *Worker) replyError(req *nats.Msg, err error) {
 	m := nats.NewMsg(req.Reply)
 	m.Header.Set(shared.HeaderError, err.Error())
 	m.Header.Set(shared.HeaderErrorKind, adapters.KindOf(err))
+	m.Header.Set(shared.HeaderReplica, w.cfg.Replica)
 	if perr := w.cfg.Conn.PublishMsg(m); perr != nil {
 		w.log.Warn("replying with error", "err", perr)
 	}

@@ -2,11 +2,14 @@ package workers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/workers/breaker"
 )
 
 // Config configures one provider's worker.
@@ -21,13 +25,29 @@ type Config struct {
 	Cell    string
 	Adapter adapters.Adapter
 	Conn    *nats.Conn
+	// Replica names this instance; default random. Edges address it
+	// directly on shared.ReplicaSubject.
+	Replica string
 	// FetchTimeout bounds one upstream fetch regardless of how long the
 	// requesters are willing to wait (default 4.5 s, inside the edge's 5 s).
 	FetchTimeout time.Duration
-	// MaxConcurrent bounds requests being answered at once (default 64).
+	// MaxConcurrent bounds requests being answered at once (default 64) and
+	// MaxQueue those waiting for a slot (default 256); beyond both, requests
+	// are refused at once with ErrKindOverloaded rather than queued without
+	// bound.
 	MaxConcurrent int
-	Logger        *slog.Logger
-	Metrics       *metrics.Set
+	MaxQueue      int
+	// ProbeInterval is how often the provider is called even without
+	// requests, to keep health current (default 30 s).
+	ProbeInterval time.Duration
+	// HeartbeatInterval is how often the replica's status is published
+	// (default 5 s; also on every breaker transition).
+	HeartbeatInterval time.Duration
+	// Breaker configures the circuit breaker; zero values are its defaults
+	// (window 10, opens at 50 % failures, open 30 s, 3 half-open trials).
+	Breaker breaker.Config
+	Logger  *slog.Logger
+	Metrics *metrics.Set
 }
 
 // Worker answers offer requests for one provider.
@@ -36,14 +56,20 @@ type Worker struct {
 	provider string
 	log      *slog.Logger
 	m        *workerMetrics
-	sub      *nats.Subscription
+	br       *breaker.Breaker
+	subs     []*nats.Subscription
 	sem      chan struct{}
+	pending  atomic.Int64
 	handlers sync.WaitGroup
+	stop     context.CancelFunc
+	loops    sync.WaitGroup
+	wake     chan struct{} // asks the heartbeat loop to publish now
 
 	mu       sync.Mutex
 	inflight *flight
 	prices   map[string]float64 // last seen price per offer id
 	unknown  map[string]bool    // GPU names already logged as unknown
+	health   health
 }
 
 // New validates cfg and builds a worker; Start subscribes it.
@@ -54,11 +80,26 @@ func New(cfg Config) (*Worker, error) {
 	if !shared.ValidName(cfg.Cell) {
 		return nil, fmt.Errorf("workers: invalid cell name %q", cfg.Cell)
 	}
-	if cfg.FetchTimeout <= 0 {
-		cfg.FetchTimeout = 4500 * time.Millisecond
+	if cfg.Replica == "" {
+		cfg.Replica = newReplicaID()
+	}
+	if !shared.ValidName(cfg.Replica) {
+		return nil, fmt.Errorf("workers: invalid replica name %q", cfg.Replica)
+	}
+	defaults := map[*time.Duration]time.Duration{
+		&cfg.FetchTimeout: 4500 * time.Millisecond, &cfg.ProbeInterval: 30 * time.Second,
+		&cfg.HeartbeatInterval: 5 * time.Second,
+	}
+	for p, d := range defaults {
+		if *p <= 0 {
+			*p = d
+		}
 	}
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = 64
+	}
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = 256
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -67,39 +108,72 @@ func New(cfg Config) (*Worker, error) {
 		cfg.Metrics = metrics.NewSet()
 	}
 	p := cfg.Adapter.Name()
-	return &Worker{
+	w := &Worker{
 		cfg:      cfg,
 		provider: p,
-		log:      cfg.Logger.With("component", "worker", "provider", p),
-		m:        newWorkerMetrics(cfg.Metrics, p),
+		log:      cfg.Logger.With("component", "worker", "provider", p, "replica", cfg.Replica),
 		sem:      make(chan struct{}, cfg.MaxConcurrent),
+		wake:     make(chan struct{}, 1),
 		prices:   map[string]float64{},
 		unknown:  map[string]bool{},
-	}, nil
+	}
+	bc := cfg.Breaker
+	userHook := bc.OnTransition
+	bc.OnTransition = func(from, to breaker.State) {
+		w.onTransition(from, to)
+		if userHook != nil {
+			userHook(from, to)
+		}
+	}
+	w.br = breaker.New(bc)
+	w.m = newWorkerMetrics(cfg.Metrics, p, w.br)
+	return w, nil
 }
 
-// Start joins the provider's queue group.
+func newReplicaID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Replica is this worker's replica name.
+func (w *Worker) Replica() string { return w.cfg.Replica }
+
+// Start joins the provider's queue group, listens on its replica subject,
+// and starts the probe and heartbeat loops.
 func (w *Worker) Start() error {
-	subj := shared.OffersSubject(w.cfg.Cell, w.provider)
-	sub, err := w.cfg.Conn.QueueSubscribe(subj, shared.WorkerQueue(w.provider), w.onRequest)
-	if err != nil {
-		return fmt.Errorf("subscribing %s: %w", subj, err)
+	for _, s := range []struct{ subj, queue string }{
+		{shared.OffersSubject(w.cfg.Cell, w.provider), shared.WorkerQueue(w.provider)},
+		{shared.ReplicaSubject(w.cfg.Cell, w.provider, w.cfg.Replica), ""},
+	} {
+		sub, err := w.cfg.Conn.QueueSubscribe(s.subj, s.queue, w.onRequest)
+		if err != nil {
+			return fmt.Errorf("subscribing %s: %w", s.subj, err)
+		}
+		w.subs = append(w.subs, sub)
 	}
-	w.sub = sub
-	w.log.Info("worker started", "subject", subj)
+	ctx, cancel := context.WithCancel(context.Background())
+	w.stop = cancel
+	w.loops.Add(2)
+	go w.probeLoop(ctx)
+	go w.heartbeatLoop(ctx)
+	w.log.Info("worker started", "subject", shared.OffersSubject(w.cfg.Cell, w.provider))
 	return nil
 }
 
 // Stop leaves the queue group, lets pending requests finish, and waits for
 // them until ctx ends.
 func (w *Worker) Stop(ctx context.Context) error {
-	if w.sub != nil {
-		if err := w.sub.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+	for _, sub := range w.subs {
+		if err := sub.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			w.log.Warn("draining subscription", "err", err)
 		}
 	}
+	if w.stop != nil {
+		w.stop()
+	}
 	done := make(chan struct{})
-	go func() { w.handlers.Wait(); close(done) }()
+	go func() { w.handlers.Wait(); w.loops.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -109,10 +183,18 @@ func (w *Worker) Stop(ctx context.Context) error {
 }
 
 func (w *Worker) onRequest(msg *nats.Msg) {
+	if int(w.pending.Add(1)) > w.cfg.MaxConcurrent+w.cfg.MaxQueue {
+		w.pending.Add(-1)
+		w.m.requests("overloaded").Inc()
+		w.replyError(msg, &adapters.Error{Provider: w.provider, Kind: shared.ErrKindOverloaded,
+			Err: errors.New("worker queue is full")})
+		return
+	}
 	w.handlers.Add(1)
-	w.sem <- struct{}{}
 	go func() {
-		defer func() { <-w.sem; w.handlers.Done() }()
+		defer func() { w.pending.Add(-1); w.handlers.Done() }()
+		w.sem <- struct{}{}
+		defer func() { <-w.sem }()
 		w.handle(msg)
 	}()
 }

@@ -108,7 +108,12 @@ func fetch(t *testing.T, nc *nats.Conn, timeout time.Duration) (edge.ProviderOff
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return edge.NewNATSSource(nc, "t").Fetch(ctx, "fake", edge.RequestIDs{RequestID: "r", TraceID: "t"})
+	src, err := edge.NewNATSSource(nc, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	return src.Fetch(ctx, "fake", edge.RequestIDs{RequestID: "r", TraceID: "t"})
 }
 
 // A burst of concurrent requests costs the provider one upstream call.

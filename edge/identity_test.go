@@ -1,0 +1,81 @@
+package edge
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/valyala/fasthttp"
+)
+
+func requestFrom(remote string, headers map[string]string) *fasthttp.RequestCtx {
+	var ctx fasthttp.RequestCtx
+	addr, _ := net.ResolveTCPAddr("tcp", remote)
+	ctx.Init(&fasthttp.Request{}, addr, nil)
+	for k, v := range headers {
+		ctx.Request.Header.Set(k, v)
+	}
+	return &ctx
+}
+
+func TestIdentify(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	_, otherPriv, _ := ed25519.GenerateKey(rand.Reader)
+	trusted, _ := ParseCIDRs("10.0.0.0/8, 127.0.0.1")
+	a := newAuthenticator(AuthConfig{
+		APIKeys:        []APIKey{NewAPIKey("acme", "enterprise", "sk-acme-1")},
+		JWTPublicKey:   pub,
+		JWTIssuer:      "gpubroker",
+		TrustedProxies: trusted,
+	})
+	sign := func(method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+		s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	exp := time.Now().Add(time.Hour).Unix()
+	good := sign(jwt.SigningMethodEdDSA, priv, jwt.MapClaims{"sub": "u1", "plan": "pro", "iss": "gpubroker", "exp": exp})
+	tests := []struct {
+		name    string
+		remote  string
+		headers map[string]string
+		wantErr bool
+		want    Identity
+	}{
+		{"api key", "1.2.3.4:5", map[string]string{"X-Api-Key": "sk-acme-1"}, false, Identity{"api_key", "acme", "enterprise", "key:acme"}},
+		{"unknown api key", "1.2.3.4:5", map[string]string{"X-Api-Key": "sk-nope"}, true, Identity{}},
+		{"jwt", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + good}, false, Identity{"jwt", "u1", "pro", "user:u1"}},
+		{"jwt declared plan header ignored", "1.2.3.4:5", map[string]string{"X-Plan": "enterprise"}, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4"}},
+		{"alg none", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType,
+			jwt.MapClaims{"sub": "u1", "plan": "enterprise", "iss": "gpubroker", "exp": exp})}, true, Identity{}},
+		{"HS256 keyed with the public key", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodHS256, []byte(pub),
+			jwt.MapClaims{"sub": "u1", "plan": "enterprise", "iss": "gpubroker", "exp": exp})}, true, Identity{}},
+		{"other key", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodEdDSA, otherPriv,
+			jwt.MapClaims{"sub": "u1", "plan": "pro", "iss": "gpubroker", "exp": exp})}, true, Identity{}},
+		{"expired", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodEdDSA, priv,
+			jwt.MapClaims{"sub": "u1", "plan": "pro", "iss": "gpubroker", "exp": time.Now().Add(-time.Minute).Unix()})}, true, Identity{}},
+		{"no expiry", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodEdDSA, priv,
+			jwt.MapClaims{"sub": "u1", "plan": "pro", "iss": "gpubroker"})}, true, Identity{}},
+		{"wrong issuer", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodEdDSA, priv,
+			jwt.MapClaims{"sub": "u1", "plan": "pro", "iss": "evil", "exp": exp})}, true, Identity{}},
+		{"garbage token", "1.2.3.4:5", map[string]string{"Authorization": "Bearer not.a.jwt"}, true, Identity{}},
+		{"basic auth", "1.2.3.4:5", map[string]string{"Authorization": "Basic dTpw"}, true, Identity{}},
+		{"anonymous", "1.2.3.4:5", nil, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4"}},
+		{"xff from untrusted peer ignored", "1.2.3.4:5", map[string]string{"X-Forwarded-For": "9.9.9.9"}, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4"}},
+		{"xff from trusted proxy", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "66.1.1.1, 10.2.2.2"}, false, Identity{"anonymous", "66.1.1.1", "free", "ip:66.1.1.1"}},
+		{"spoofed left of client", "127.0.0.1:5", map[string]string{"X-Forwarded-For": "6.6.6.6, 66.1.1.1"}, false, Identity{"anonymous", "66.1.1.1", "free", "ip:66.1.1.1"}},
+		{"malformed hop", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "66.1.1.1, junk"}, false, Identity{"anonymous", "10.1.1.1", "free", "ip:10.1.1.1"}},
+		{"all hops trusted", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "10.3.3.3"}, false, Identity{"anonymous", "10.3.3.3", "free", "ip:10.3.3.3"}},
+	}
+	for _, tc := range tests {
+		got, err := a.identify(requestFrom(tc.remote, tc.headers))
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("%s: got %+v, %v; want %+v, err=%v", tc.name, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

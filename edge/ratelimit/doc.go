@@ -1,0 +1,3 @@
+package ratelimit
+
+import _ "github.com/redis/go-redis/v9"
