@@ -15,8 +15,11 @@ import (
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/cache"
+	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/workers"
+	"github.com/gpubroker/gpubroker/workers/breaker"
 )
 
 // Cell is a running set of roles. Stop shuts them down in dependency
@@ -87,6 +90,18 @@ func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 
 // HTTPAddr is the edge's bound address (useful with port 0).
 func (c *Cell) HTTPAddr() string { return c.httpAddr }
+
+// NATSURL is the URL other processes can join this cell's NATS at: the
+// external server, or the embedded one when it listens on TCP.
+func (c *Cell) NATSURL() string {
+	if c.cfg.NATSURL != "" {
+		return c.cfg.NATSURL
+	}
+	if c.ns != nil && c.cfg.NATSListen != "" {
+		return c.ns.ClientURL()
+	}
+	return ""
+}
 
 // SimulatorURL is the simulator's base URL, when one runs in this process.
 func (c *Cell) SimulatorURL() string { return c.simURL }
@@ -188,7 +203,8 @@ func (c *Cell) startWorkers() error {
 			return err
 		}
 		w, err := workers.New(workers.Config{Cell: c.cfg.Cell, Adapter: ad, Conn: c.nc, FetchTimeout: c.cfg.FetchTimeout,
-			Logger: c.log, Metrics: c.Metrics})
+			MaxQueue: c.cfg.WorkerQueueSize, ProbeInterval: c.cfg.ProbeInterval,
+			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Logger: c.log, Metrics: c.Metrics})
 		if err != nil {
 			return err
 		}
@@ -208,10 +224,27 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		return err
 	}
 	c.stops = append(c.stops, func(context.Context) error { return src.Close() })
+	lcfg := ratelimit.Config{OnRedisError: c.redisErrorLogger("rate limiter")}
+	ccfg := edge.CacheConfig{Disabled: c.cfg.CacheDisabled, PricingTTL: c.cfg.PricingTTL, StaticTTL: c.cfg.StaticTTL, StaleFor: c.cfg.StaleFor}
+	if c.cfg.RedisURL != "" {
+		rdb, err := openRedis(c.cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		c.stops = append(c.stops, func(context.Context) error { return rdb.Close() })
+		lcfg.Redis = rdb
+		lcfg.KeyPrefix = "gpubroker:" + c.cfg.Cell + ":ratelimit:"
+		ccfg.L1 = cache.NewRedisL1(rdb, "gpubroker:"+c.cfg.Cell+":cache:")
+	}
+	limiter := ratelimit.New(lcfg)
+	c.stops = append(c.stops, func(context.Context) error { limiter.Close(); return nil })
 	srv, err := edge.New(edge.Config{
 		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: src,
 		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
-		AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
+		MaxWaiting: c.cfg.MaxWaiting, AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
+		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits,
+		Auth: edge.AuthConfig{APIKeys: c.cfg.ClientKeys, JWTPublicKey: c.cfg.JWTPublicKey, JWTIssuer: c.cfg.JWTIssuer,
+			TrustedProxies: c.cfg.TrustedProxies},
 	})
 	if err != nil {
 		return err

@@ -27,6 +27,8 @@ func startCell(t *testing.T, mutate func(*Config)) *Cell {
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.SimStepEvery = 0
 	cfg.AccessLog = false
+	// These tests make many anonymous requests; rate limits have their own.
+	cfg.PlanLimits = map[string]int{"free": 1 << 30}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -274,7 +276,8 @@ func TestCellFanOutIsParallel(t *testing.T) {
 	for _, p := range providers {
 		faults[p] = simulator.Fault{LatencyMS: 300}
 	}
-	c := startCell(t, func(cfg *Config) { cfg.SimFaults = faults })
+	// Caches off: every call must really fan out.
+	c := startCell(t, func(cfg *Config) { cfg.SimFaults = faults; cfg.CacheDisabled = true })
 	base := "http://" + c.HTTPAddr()
 	timed := func(query string) time.Duration {
 		start := time.Now()
@@ -349,6 +352,7 @@ func TestRolesOverExternalNATS(t *testing.T) {
 	cell := fmt.Sprintf("it%d", time.Now().UnixNano()%1_000_000)
 	cfg := Defaults()
 	cfg.Cell, cfg.NATSURL, cfg.HTTPAddr, cfg.SimStepEvery, cfg.AccessLog = cell, url, "127.0.0.1:0", 0, false
+	cfg.PlanLimits = map[string]int{"free": 1 << 30}
 
 	sim, err := Start(cfg, Roles{Simulator: true}, quiet)
 	if err != nil {

@@ -1,14 +1,18 @@
 package cells
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
+	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -36,7 +40,26 @@ type Config struct {
 	FetchTimeout    time.Duration
 	DrainTimeout    time.Duration
 	MaxBodyBytes    int
+	MaxWaiting      int
 	AccessLog       bool
+
+	// RedisURL enables the shared L1 cache and the shared rate-limit
+	// budget; empty keeps both in-process.
+	RedisURL      string
+	CacheDisabled bool
+	PricingTTL    time.Duration
+	StaticTTL     time.Duration
+	StaleFor      time.Duration
+
+	PlanLimits     map[string]int
+	ClientKeys     []edge.APIKey // API keys of gateway clients (not provider credentials)
+	JWTPublicKey   ed25519.PublicKey
+	JWTIssuer      string
+	TrustedProxies []netip.Prefix
+
+	ProbeInterval   time.Duration
+	BreakerOpenFor  time.Duration
+	WorkerQueueSize int
 }
 
 // Defaults returns the embedded defaults: a cell named "local" on :8080 with
@@ -57,7 +80,15 @@ func Defaults() Config {
 		FetchTimeout:    4500 * time.Millisecond,
 		DrainTimeout:    10 * time.Second,
 		MaxBodyBytes:    1 << 20,
+		MaxWaiting:      1024,
 		AccessLog:       true,
+		PricingTTL:      60 * time.Second,
+		StaticTTL:       300 * time.Second,
+		StaleFor:        time.Hour,
+		PlanLimits:      map[string]int{"free": 10, "pro": 100, "enterprise": 1000},
+		JWTIssuer:       "gpubroker",
+		ProbeInterval:   30 * time.Second,
+		BreakerOpenFor:  30 * time.Second,
 	}
 }
 
@@ -130,6 +161,59 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		c.MaxBodyBytes = n
 	}
 	boolean("GPUBROKER_ACCESS_LOG", &c.AccessLog)
+	str("REDIS_URL", &c.RedisURL)
+	if v, ok := lookup("GPUBROKER_CACHE"); ok {
+		switch strings.TrimSpace(v) {
+		case "on", "":
+		case "off":
+			c.CacheDisabled = true
+		default:
+			errs = append(errs, "GPUBROKER_CACHE: on or off")
+		}
+	}
+	dur("GPUBROKER_CACHE_TTL_PRICING", &c.PricingTTL)
+	dur("GPUBROKER_CACHE_TTL_STATIC", &c.StaticTTL)
+	dur("GPUBROKER_CACHE_STALE_FOR", &c.StaleFor)
+	dur("GPUBROKER_PROBE_INTERVAL", &c.ProbeInterval)
+	dur("GPUBROKER_BREAKER_OPEN_FOR", &c.BreakerOpenFor)
+	for k, dst := range map[string]*int{"GPUBROKER_MAX_WAITING": &c.MaxWaiting, "GPUBROKER_WORKER_QUEUE": &c.WorkerQueueSize} {
+		if v, ok := lookup(k); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n <= 0 {
+				errs = append(errs, k+": not a positive integer")
+			}
+			*dst = n
+		}
+	}
+	if v, ok := lookup("GPUBROKER_PLAN_LIMITS"); ok && strings.TrimSpace(v) != "" {
+		limits, err := parsePlanLimits(v)
+		if err != nil {
+			errs = append(errs, "GPUBROKER_PLAN_LIMITS: "+err.Error())
+		}
+		c.PlanLimits = limits
+	}
+	if v, ok := lookup("GPUBROKER_API_KEYS"); ok && strings.TrimSpace(v) != "" {
+		keys, err := parseAPIKeys(v, c.PlanLimits)
+		if err != nil {
+			errs = append(errs, "GPUBROKER_API_KEYS: "+err.Error())
+		}
+		c.ClientKeys = keys
+	}
+	if v, ok := lookup("GPUBROKER_JWT_PUBLIC_KEY"); ok && strings.TrimSpace(v) != "" {
+		k, err := edge.ParseEd25519PublicKey([]byte(v))
+		if err != nil {
+			errs = append(errs, "GPUBROKER_JWT_PUBLIC_KEY: "+err.Error())
+		}
+		c.JWTPublicKey = k
+	}
+	str("GPUBROKER_JWT_ISSUER", &c.JWTIssuer)
+	if v, ok := lookup("GPUBROKER_TRUSTED_PROXIES"); ok {
+		p, err := edge.ParseCIDRs(v)
+		if err != nil {
+			errs = append(errs, "GPUBROKER_TRUSTED_PROXIES: "+err.Error())
+		}
+		c.TrustedProxies = p
+	}
 	for _, info := range adapters.All() {
 		stem := envName(info.Name)
 		if v, ok := lookup("GPUBROKER_" + stem + "_BASE_URL"); ok && v != "" {
@@ -168,6 +252,40 @@ func (c Config) Validate() error {
 		return fmt.Errorf("timeouts must be positive")
 	}
 	return nil
+}
+
+// parsePlanLimits reads "free=10,pro=100,enterprise=1000[,name=n...]".
+func parsePlanLimits(s string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range splitList(s) {
+		name, n, ok := strings.Cut(part, "=")
+		limit, err := strconv.Atoi(strings.TrimSpace(n))
+		if !ok || err != nil || limit <= 0 || !shared.ValidName(strings.TrimSpace(name)) {
+			return nil, fmt.Errorf("%q is not plan=requests_per_second", part)
+		}
+		out[strings.TrimSpace(name)] = limit
+	}
+	if _, ok := out["free"]; !ok {
+		return nil, errors.New("the free plan (anonymous callers) needs a limit")
+	}
+	return out, nil
+}
+
+// parseAPIKeys reads "id:plan:secret,...". Secrets are hashed at once and
+// never kept or printed.
+func parseAPIKeys(s string, plans map[string]int) ([]edge.APIKey, error) {
+	var out []edge.APIKey
+	for i, part := range splitList(s) {
+		fields := strings.SplitN(part, ":", 3)
+		if len(fields) != 3 || fields[0] == "" || len(fields[2]) < 8 {
+			return nil, fmt.Errorf("entry %d is not id:plan:secret (secret at least 8 characters)", i+1)
+		}
+		if _, ok := plans[fields[1]]; !ok {
+			return nil, fmt.Errorf("entry %d (%s): unknown plan %q", i+1, fields[0], fields[1])
+		}
+		out = append(out, edge.NewAPIKey(fields[0], fields[1], fields[2]))
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

@@ -18,6 +18,9 @@ const (
 	codeTimeout             = "timeout"
 	codeInternal            = "internal"
 	codeBadRequest          = "bad_request"
+	codeUnauthorized        = "unauthorized"
+	codeRateLimited         = "rate_limited"
+	codeOverloaded          = "overloaded"
 )
 
 // apiError is a client-visible error; field names the offending parameter

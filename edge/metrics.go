@@ -6,14 +6,19 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/gpubroker/gpubroker/edge/cache"
 )
 
 // edgeMetrics caches metric handles so the request path does not format
 // metric names on every call.
 type edgeMetrics struct {
-	set      *metrics.Set
-	counters sync.Map // requestLabels -> *metrics.Counter
-	hists    sync.Map // route -> *metrics.PrometheusHistogram
+	set         *metrics.Set
+	counters    sync.Map // requestLabels -> *metrics.Counter
+	hists       sync.Map // route -> *metrics.PrometheusHistogram
+	respHits    *metrics.Counter
+	respMisses  *metrics.Counter
+	cacheEvents []*metrics.Counter // indexed by cache.EventKind
 }
 
 type requestLabels struct {
@@ -21,7 +26,18 @@ type requestLabels struct {
 	status        int
 }
 
-func newEdgeMetrics(set *metrics.Set) *edgeMetrics { return &edgeMetrics{set: set} }
+func newEdgeMetrics(set *metrics.Set) *edgeMetrics {
+	m := &edgeMetrics{
+		set:        set,
+		respHits:   set.GetOrCreateCounter(`gpubroker_response_cache_total{result="hit"}`),
+		respMisses: set.GetOrCreateCounter(`gpubroker_response_cache_total{result="miss"}`),
+	}
+	m.cacheEvents = make([]*metrics.Counter, cache.EventCodecError+1)
+	for k := cache.EventL2Hit; k <= cache.EventCodecError; k++ {
+		m.cacheEvents[k] = set.GetOrCreateCounter(fmt.Sprintf(`gpubroker_cache_events_total{event=%q}`, k.String()))
+	}
+	return m
+}
 
 func (m *edgeMetrics) request(route, method string, status int, took time.Duration) {
 	switch method {
@@ -43,6 +59,21 @@ func (m *edgeMetrics) request(route, method string, status int, took time.Durati
 				`gpubroker_http_request_duration_seconds{route=%q}`, route)))
 		}
 		h.(*metrics.PrometheusHistogram).Update(took.Seconds())
+	}
+}
+
+func (m *edgeMetrics) responseCache(hit bool) {
+	if hit {
+		m.respHits.Inc()
+	} else {
+		m.respMisses.Inc()
+	}
+}
+
+// cacheEvent counts the offer cache's events by kind.
+func (m *edgeMetrics) cacheEvent(e cache.Event) {
+	if k := int(e.Kind); k > 0 && k < len(m.cacheEvents) {
+		m.cacheEvents[k].Inc()
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 // requestCtx carries one request through the handlers.
 type requestCtx struct {
 	*fasthttp.RequestCtx
-	ids   RequestIDs
-	log   *slog.Logger
-	start time.Time
+	ids      RequestIDs
+	identity Identity
+	start    time.Time
 }
 
 // handle is the fasthttp entry point: ids, routing, panic safety net,
@@ -25,7 +25,6 @@ func (s *Server) handle(fctx *fasthttp.RequestCtx) {
 		RequestID: requestID(fctx.Request.Header.Peek("X-Request-Id")),
 		TraceID:   traceID(fctx.Request.Header.Peek("Traceparent")),
 	}}
-	rc.log = s.log.With("request_id", rc.ids.RequestID, "trace_id", rc.ids.TraceID)
 	fctx.Response.Header.Set("X-Request-Id", rc.ids.RequestID)
 
 	method, path := string(fctx.Method()), string(fctx.Path())
@@ -33,7 +32,7 @@ func (s *Server) handle(fctx *fasthttp.RequestCtx) {
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic is a bug; answer 500 rather than drop the connection.
-			rc.log.Error("handler panic", "panic", p, "path", path)
+			s.log.Error("handler panic", "panic", p, "path", path, "request_id", rc.ids.RequestID, "trace_id", rc.ids.TraceID)
 			fctx.Response.Reset()
 			fctx.Response.Header.Set("X-Request-Id", rc.ids.RequestID)
 			writeError(fctx, &apiError{Status: fasthttp.StatusInternalServerError, Code: codeInternal, Message: "internal error"})
@@ -42,8 +41,12 @@ func (s *Server) handle(fctx *fasthttp.RequestCtx) {
 		took := time.Since(rc.start)
 		s.m.request(rt.name, method, status, took)
 		if s.cfg.AccessLog || status >= 500 {
-			rc.log.Info("request", "method", method, "path", path, "route", rt.name, "status", status,
-				"duration_ms", float64(took.Microseconds())/1000, "remote", fctx.RemoteIP().String())
+			s.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
+				slog.String("request_id", rc.ids.RequestID), slog.String("trace_id", rc.ids.TraceID),
+				slog.String("method", method), slog.String("path", path), slog.String("route", rt.name),
+				slog.Int("status", status), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+				slog.String("remote", fctx.RemoteIP().String()), slog.String("auth", rc.identity.Kind),
+				slog.String("subject", rc.identity.Subject), slog.String("plan", rc.identity.Plan))
 		}
 	}()
 	if rerr != nil {
@@ -52,6 +55,9 @@ func (s *Server) handle(fctx *fasthttp.RequestCtx) {
 			rerr.Field = ""
 		}
 		writeError(fctx, rerr)
+		return
+	}
+	if limited(rt.name) && !s.admit(rc) {
 		return
 	}
 	rt.handler(rc)

@@ -116,15 +116,33 @@ func refMatch(q *Query, o *shared.Offer) bool {
 	return true
 }
 
+// randomView spreads n random offers over the test providers' snapshots.
 func randomView(seed uint64, n int) *view {
 	r := rand.New(rand.NewPCG(seed, 2))
-	v := &view{byID: map[string]*shared.Offer{}}
+	by := map[string][]shared.Offer{}
 	for i := 0; i < n; i++ {
-		o := randomOffer(r, testProviders[r.IntN(len(testProviders))], i)
-		v.offers = append(v.offers, &o)
-		v.byID[o.ID] = &o
+		p := testProviders[r.IntN(len(testProviders))]
+		by[p] = append(by[p], randomOffer(r, p, i))
+	}
+	v := &view{}
+	for _, p := range testProviders {
+		sn, err := newSnapshot(by[p])
+		if err != nil {
+			panic(err)
+		}
+		v.snaps = append(v.snaps, sn)
 	}
 	return v
+}
+
+func (v *view) allOffers() []*shared.Offer {
+	var out []*shared.Offer
+	for _, sn := range v.snaps {
+		for i := range sn.offers {
+			out = append(out, &sn.offers[i])
+		}
+	}
+	return out
 }
 
 // Property 13: every returned offer matches all filters; and no matching
@@ -135,7 +153,7 @@ func TestPropertyFilterCorrectness(t *testing.T) {
 		v := randomView(rapid.Uint64().Draw(t, "seed"), rapid.IntRange(0, 300).Draw(t, "n"))
 		q := genQuery(t)
 		want := 0
-		for _, o := range v.offers {
+		for _, o := range v.allOffers() {
 			if refMatch(&q, o) {
 				want++
 			}
@@ -150,7 +168,8 @@ func TestPropertyFilterCorrectness(t *testing.T) {
 			if len(page) > q.PerPage {
 				t.Fatalf("page of %d > per_page %d", len(page), q.PerPage)
 			}
-			for _, o := range page {
+			for _, h := range page {
+				o := h.o
 				if !refMatch(&q, o) {
 					t.Fatalf("offer %s returned but does not match %+v", o.ID, q)
 				}
@@ -196,7 +215,7 @@ func TestPropertyPageParamMatchesCursor(t *testing.T) {
 				t.Fatalf("page %d: %d items by page, %d by cursor", p, len(byPage), len(byCursor))
 			}
 			for i := range byPage {
-				if byPage[i].ID != byCursor[i].ID {
+				if byPage[i].o.ID != byCursor[i].o.ID {
 					t.Fatalf("page %d item %d differs", p, i)
 				}
 			}

@@ -6,13 +6,37 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
+	"github.com/gpubroker/gpubroker/edge/cache"
+	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/shared"
 )
+
+// CacheConfig configures the edge's caches.
+type CacheConfig struct {
+	// Disabled sends every request to the providers (benchmarks of the
+	// cold path); nothing is cached.
+	Disabled bool
+	// PricingTTL is how long offers are fresh (default 60 s); StaticTTL
+	// how long the GPU catalog answer is (default 300 s).
+	PricingTTL time.Duration
+	StaticTTL  time.Duration
+	// StaleFor is how long past freshness offers are kept to serve, marked
+	// stale, when their provider fails (default 1 h).
+	StaleFor time.Duration
+	// L1 is the shared tier (Redis); nil keeps caches in-process only.
+	L1 cache.L1
+	// MaxResponses and MaxResponseBytes bound the cache of encoded answers.
+	MaxResponses     int
+	MaxResponseBytes int64
+	// Now is the caches' clock (tests); nil means time.Now.
+	Now func() time.Time
+}
 
 // Config configures an edge server.
 type Config struct {
@@ -26,17 +50,35 @@ type Config struct {
 	ProviderTimeout time.Duration
 	MaxBodyBytes    int  // default 1 MiB; larger bodies get 413
 	AccessLog       bool // log every request at info level
-	Logger          *slog.Logger
-	Metrics         *metrics.Set
+	// MaxWaiting bounds requests waiting on providers at once (default
+	// 1024); beyond it requests get 503 with Retry-After.
+	MaxWaiting int
+	Cache      CacheConfig
+	Auth       AuthConfig
+	// Limiter enforces PlanLimits (requests per RateWindow); nil makes an
+	// in-process limiter.
+	Limiter    *ratelimit.Limiter
+	PlanLimits map[string]int
+	RateWindow time.Duration
+	Logger     *slog.Logger
+	Metrics    *metrics.Set
 }
 
 // Server is one edge instance.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	m      *edgeMetrics
-	health *healthBook
-	srv    *fasthttp.Server
+	cfg          Config
+	log          *slog.Logger
+	m            *edgeMetrics
+	health       *healthBook
+	auth         *authenticator
+	offers       *cache.Cache[*snapshot] // nil when caching is off
+	responses    *cache.Store[*response] // nil when caching is off
+	refreshers   map[string]cache.Loader[*snapshot]
+	waiting      chan struct{}
+	retryStale   time.Duration
+	policySuffix []byte
+	ownLimiter   bool
+	srv          *fasthttp.Server
 }
 
 // New validates cfg and builds a server.
@@ -61,6 +103,30 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MaxWaiting <= 0 {
+		cfg.MaxWaiting = 1024
+	}
+	c := &cfg.Cache
+	for p, d := range map[*time.Duration]time.Duration{&c.PricingTTL: 60 * time.Second, &c.StaticTTL: 300 * time.Second, &c.StaleFor: time.Hour} {
+		if *p <= 0 {
+			*p = d
+		}
+	}
+	if c.MaxResponses <= 0 {
+		c.MaxResponses = 10_000
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = 128 << 20
+	}
+	if cfg.PlanLimits == nil {
+		cfg.PlanLimits = DefaultPlanLimits
+	}
+	if _, ok := cfg.PlanLimits["free"]; !ok {
+		return nil, errors.New("edge: plan limits must define the free plan")
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = ratelimit.DefaultWindow
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -68,10 +134,27 @@ func New(cfg Config) (*Server, error) {
 		cfg.Metrics = metrics.NewSet()
 	}
 	s := &Server{
-		cfg:    cfg,
-		log:    cfg.Logger.With("component", "edge"),
-		m:      newEdgeMetrics(cfg.Metrics),
-		health: newHealthBook(cfg.Providers),
+		cfg:          cfg,
+		log:          cfg.Logger.With("component", "edge"),
+		m:            newEdgeMetrics(cfg.Metrics),
+		health:       newHealthBook(cfg.Providers),
+		auth:         newAuthenticator(cfg.Auth),
+		waiting:      make(chan struct{}, cfg.MaxWaiting),
+		retryStale:   cache.DefaultFailureBackoff,
+		policySuffix: []byte(";w=" + strconv.FormatFloat(cfg.RateWindow.Seconds(), 'g', -1, 64)),
+	}
+	if cfg.Limiter == nil {
+		s.cfg.Limiter = ratelimit.New(ratelimit.Config{Window: cfg.RateWindow})
+		s.ownLimiter = true
+	}
+	if !c.Disabled {
+		s.offers = cache.New[*snapshot](cache.Config{L1: c.L1, LoadTimeout: cfg.ProviderTimeout, OnEvent: s.m.cacheEvent, Now: c.Now}, snapshotCodec{})
+		s.responses = cache.NewStore[*response](c.MaxResponses, c.MaxResponseBytes, 0,
+			func(r *response) int64 { return int64(len(r.body)) + 64 }, cache.WithClock(s.now))
+		s.refreshers = map[string]cache.Loader[*snapshot]{}
+		for _, p := range cfg.Providers {
+			s.refreshers[offersKey(p)] = s.loader(p, RequestIDs{RequestID: "refresh-" + p, TraceID: randomHex(32)})
+		}
 	}
 	s.srv = &fasthttp.Server{
 		Handler:              s.handle,
@@ -101,6 +184,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
+	defer func() {
+		if s.ownLimiter {
+			s.cfg.Limiter.Close()
+		}
+	}()
 	if err := s.srv.ShutdownWithContext(sctx); err != nil {
 		return fmt.Errorf("edge: draining: %w", err)
 	}
@@ -138,4 +226,12 @@ type fasthttpLogger struct{ log *slog.Logger }
 
 func (l fasthttpLogger) Printf(format string, args ...any) {
 	l.log.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
+}
+
+// now is the clock the caches judge freshness by.
+func (s *Server) now() time.Time {
+	if s.cfg.Cache.Now != nil {
+		return s.cfg.Cache.Now()
+	}
+	return time.Now()
 }

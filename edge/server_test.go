@@ -103,8 +103,15 @@ func TestOfferByID(t *testing.T) {
 			t.Errorf("%s: status %d code %s", path, r.StatusCode(), e.Error.Code)
 		}
 	}
+	// Once cached, the offer is served while its snapshot is fresh even if
+	// the provider fails meanwhile.
 	src.errs["delta"] = &FetchError{Provider: "delta", Kind: shared.ErrKindUpstream, Message: "down"}
-	r = do(s, "GET", "/api/v2/providers/"+id, nil)
+	if r := do(s, "GET", "/api/v2/providers/"+id, nil); r.StatusCode() != 200 {
+		t.Fatalf("cached offer: status %d", r.StatusCode())
+	}
+	// A provider that was never reachable: nothing to serve.
+	down := newTestServer(t, src)
+	r = do(down, "GET", "/api/v2/providers/"+id, nil)
 	if r.StatusCode() != 503 || string(r.Header.Peek("Retry-After")) == "" {
 		t.Fatalf("provider down: status %d", r.StatusCode())
 	}

@@ -101,7 +101,9 @@ func newFakeSource(seed uint64, perProvider int) *fakeSource {
 func newTestServer(t testing.TB, src OfferSource) *Server {
 	t.Helper()
 	s, err := New(Config{Cell: "test", Providers: testProviders, Source: src,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: 2 * time.Second})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: 2 * time.Second,
+		// Unit tests make many anonymous requests; rate limits have their own tests.
+		PlanLimits: map[string]int{"free": 1 << 30}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,3 +125,25 @@ func do(s *Server, method, uri string, body []byte) *fasthttp.Response {
 }
 
 func (f *fakeSource) Replicas(string) []ReplicaStatus { return nil }
+
+// Decoding shapes of the JSON answers, for assertions.
+type pageJSON struct {
+	Items      []*shared.Offer `json:"items"`
+	Total      int             `json:"total"`
+	PerPage    int             `json:"per_page"`
+	Sort       string          `json:"sort"`
+	NextCursor *string         `json:"next_cursor"`
+}
+
+type searchResponse struct {
+	pageJSON
+	Warnings    []Warning        `json:"warnings"`
+	Sources     []providerResult `json:"sources"`
+	GeneratedAt time.Time        `json:"generated_at"`
+}
+
+type bulkResponse struct {
+	Results  []pageJSON       `json:"results"`
+	Warnings []Warning        `json:"warnings"`
+	Sources  []providerResult `json:"sources"`
+}

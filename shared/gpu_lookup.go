@@ -241,12 +241,14 @@ func unknownSpec(name string, t gpuTokens, mem float64) GPUSpec {
 
 // GPUQuery is a parsed "gpu" filter: a model key plus optional form factor
 // and memory, so "H100", "h100 nvl", "A100 80GB" and a canonical id such as
-// "nvidia-a100-sxm-80gb" are all accepted.
+// "nvidia-a100-sxm-80gb" are all accepted. The catalog entries it names are
+// resolved once, so matching an offer is one map lookup.
 type GPUQuery struct {
 	raw   string
 	key   string
 	form  string
 	memGB float64
+	ids   map[string]bool // catalog ids the query names
 }
 
 // ParseGPUQuery parses a gpu filter value; ok is false when it names nothing.
@@ -256,22 +258,61 @@ func ParseGPUQuery(q string) (GPUQuery, bool) {
 	if k == "" {
 		return GPUQuery{}, false
 	}
-	return GPUQuery{raw: q, key: k, form: t.form, memGB: t.memGB}, true
+	g := GPUQuery{raw: q, key: k, form: t.form, memGB: t.memGB, ids: map[string]bool{}}
+	for _, s := range catalogByKey[k] {
+		if g.fits(s.FormFactor, s.MemoryGB) {
+			g.ids[s.ID] = true
+		}
+	}
+	return g, true
 }
 
 // String returns the query as given.
 func (q GPUQuery) String() string { return q.raw }
 
+func (q GPUQuery) fits(form string, memGB int) bool {
+	if q.form != "" && !strings.EqualFold(q.form, form) {
+		return false
+	}
+	return q.memGB == 0 || math.Abs(float64(memGB)-q.memGB) <= q.memGB*0.07
+}
+
 // Matches reports whether an offer's GPU is what the query names.
 func (q GPUQuery) Matches(o *Offer) bool {
-	if q.form != "" && !strings.EqualFold(q.form, o.GPUFormFactor) {
-		return false
+	if q.ids[o.GPUID] {
+		return true
 	}
-	if q.memGB > 0 && math.Abs(float64(o.GPUMemoryGB)-q.memGB) > q.memGB*0.07 {
-		return false
+	rest, unknown := strings.CutPrefix(o.GPUID, "unknown-")
+	return unknown && q.fits(o.GPUFormFactor, o.GPUMemoryGB) && unknownKeyIs(rest, q.key)
+}
+
+// unknownKeyIs compares the model part of an unknown GPU id
+// ("acme-tensor-x9-40gb" without "unknown-") with a model key
+// ("ACMETENSORX9") without allocating: dashes are skipped, case ignored, and
+// a trailing "-<n>gb" memory suffix is not part of the model.
+func unknownKeyIs(id, key string) bool {
+	if i := strings.LastIndexByte(id, '-'); i >= 0 && strings.HasSuffix(id, "gb") {
+		if _, err := strconv.Atoi(id[i+1 : len(id)-2]); err == nil {
+			id = id[:i]
+		}
 	}
-	if keys, ok := keysByID[o.GPUID]; ok {
-		return keys[q.key]
+	j := 0
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c == '-' {
+			continue
+		}
+		if j >= len(key) || upper(c) != key[j] {
+			return false
+		}
+		j++
 	}
-	return gpuKey(o.GPUModel) == q.key
+	return j == len(key)
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }

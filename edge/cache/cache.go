@@ -52,6 +52,9 @@ func (c *Cache[V]) Get(ctx context.Context, key string, ttl, staleFor time.Durat
 	if load == nil || ttl <= 0 || staleFor < 0 {
 		return Item[V]{}, 0, fmt.Errorf("%w: get %q: ttl %s, staleFor %s, loader set %t", errBadArgs, key, ttl, staleFor, load != nil)
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	now := c.cfg.Now()
 	cur, ok := c.l2Get(key, now)
 	if ok && cur.fresh(now) {
@@ -95,6 +98,9 @@ func (c *Cache[V]) Set(ctx context.Context, key string, it Item[V]) error {
 	if it.FreshUntil.After(it.StaleUntil) || it.Delta < 0 {
 		return fmt.Errorf("%w: set %q: FreshUntil %s after StaleUntil %s or negative Delta %s",
 			errBadArgs, key, it.FreshUntil, it.StaleUntil, it.Delta)
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	now := c.cfg.Now()
 	if it.FetchedAt.IsZero() {

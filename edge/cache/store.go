@@ -40,6 +40,8 @@ type storeShard[V any] struct {
 	bytes      int64
 	maxEntries int
 	maxBytes   int64
+	// spare is the last evicted entry, reused by the next insert.
+	spare *storeEntry[V]
 }
 
 type storeEntry[V any] struct {
@@ -158,41 +160,60 @@ func (s *Store[V]) Set(key string, v V, expires time.Time) bool {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	e := sh.m[key]
-	if sh.maxBytes > 0 && size > sh.maxBytes {
+	switch {
+	case sh.maxBytes > 0 && size > sh.maxBytes:
 		if e != nil {
 			s.remove(sh, e)
 		}
 		sh.mu.Unlock()
 		return false
-	}
-	if e != nil {
+	case e != nil:
 		s.account(sh, 0, size-e.size)
 		e.val, e.size, e.expires = v, size, exp
 		sh.moveToFront(e)
-	} else {
-		e = &storeEntry[V]{key: key, val: v, size: size, expires: exp}
+		evicted = s.evict(sh, 0, 0, e, evicted)
+	default:
+		// Make room first, so that the last evicted entry can be reused:
+		// a full store then inserts without allocating.
+		evicted = s.evict(sh, 1, size, nil, evicted)
+		if e = sh.spare; e != nil {
+			sh.spare = nil
+		} else {
+			e = new(storeEntry[V])
+		}
+		*e = storeEntry[V]{key: key, val: v, size: size, expires: exp}
 		sh.m[key] = e
 		sh.pushFront(e)
 		s.account(sh, 1, size)
-	}
-	if sh.over() {
-		now := s.now().UnixNano()
-		for sh.over() {
-			victim := sh.victim(now, e)
-			if victim == nil {
-				break
-			}
-			s.remove(sh, victim)
-			if s.onEvict != nil {
-				evicted = append(evicted, victim.key)
-			}
-		}
 	}
 	sh.mu.Unlock()
 	for _, k := range evicted {
 		s.onEvict(k)
 	}
 	return true
+}
+
+// evict removes entries, never keep, until the shard is within its bounds
+// with room for extraEntries more entries of extraBytes, and appends their
+// keys to evicted when there is a hook to tell.
+func (s *Store[V]) evict(sh *storeShard[V], extraEntries int, extraBytes int64, keep *storeEntry[V], evicted []string) []string {
+	var now int64
+	for (sh.maxEntries > 0 && len(sh.m)+extraEntries > sh.maxEntries) || (sh.maxBytes > 0 && sh.bytes+extraBytes > sh.maxBytes) {
+		if now == 0 {
+			now = s.now().UnixNano()
+		}
+		victim := sh.victim(now, keep)
+		if victim == nil {
+			break
+		}
+		s.remove(sh, victim)
+		if s.onEvict != nil {
+			evicted = append(evicted, victim.key)
+		}
+		*victim = storeEntry[V]{} // the spare must not keep the value alive
+		sh.spare = victim
+	}
+	return evicted
 }
 
 // Delete removes key and reports whether it was present.
@@ -216,14 +237,10 @@ func (s *Store[V]) Bytes() int64 { return s.bytes.Load() }
 
 func (e *storeEntry[V]) dead(now int64) bool { return e.expires != 0 && now >= e.expires }
 
-func (sh *storeShard[V]) over() bool {
-	return (sh.maxEntries > 0 && len(sh.m) > sh.maxEntries) ||
-		(sh.maxBytes > 0 && sh.bytes > sh.maxBytes)
-}
-
 // victim picks the entry to evict: an expired one among the evictProbe
 // least recently used, else the least recently used; never keep, the entry
-// being written. Set only evicts while the shard holds more than keep.
+// being written. It is nil only when keep is the sole entry, which Set's
+// checks rule out (every shard has room for one entry of any accepted size).
 func (sh *storeShard[V]) victim(now int64, keep *storeEntry[V]) *storeEntry[V] {
 	var lru *storeEntry[V]
 	e := sh.root.prev

@@ -1,0 +1,119 @@
+package edge
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gpubroker/gpubroker/shared"
+)
+
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *manualClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newCachedServer(t *testing.T, src OfferSource, clk *manualClock, timeout time.Duration) *Server {
+	t.Helper()
+	s, err := New(Config{Cell: "test", Providers: testProviders, Source: src, RequestTimeout: timeout,
+		PlanLimits: map[string]int{"free": 1 << 30}, Cache: CacheConfig{Now: clk.Now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func search(t *testing.T, s *Server, uri string) (int, searchResponse) {
+	t.Helper()
+	r := do(s, "GET", uri, nil)
+	var body searchResponse
+	if r.StatusCode() == 200 {
+		if err := json.Unmarshal(r.Body(), &body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r.StatusCode(), body
+}
+
+// Properties 5 and 10: when providers fail after their offers were cached,
+// answers keep coming from the cached offers, marked stale with a warning;
+// when every provider fails, the whole answer is cached data with warnings.
+func TestStaleOffersWhenProvidersFail(t *testing.T) {
+	src := newFakeSource(41, 10)
+	clk := &manualClock{t: time.Unix(10_000, 0)}
+	s := newCachedServer(t, src, clk, 2*time.Second)
+	if code, body := search(t, s, "/api/v2/providers?per_page=100"); code != 200 || body.Total != 60 {
+		t.Fatalf("warm-up: %d %d", code, body.Total)
+	}
+	for _, p := range testProviders {
+		src.errs[p] = &FetchError{Provider: p, Kind: shared.ErrKindCircuitOpen, Message: "breaker open"}
+	}
+	clk.Add(61 * time.Second) // past the 60 s pricing TTL
+	code, body := search(t, s, "/api/v2/providers?per_page=100")
+	if code != 200 || body.Total != 60 {
+		t.Fatalf("all providers down with cached offers: status %d, %d offers", code, body.Total)
+	}
+	if len(body.Warnings) != len(testProviders) {
+		t.Fatalf("warnings %+v", body.Warnings)
+	}
+	for _, w := range body.Warnings {
+		if w.Code != "stale" {
+			t.Fatalf("warning %+v, want stale", w)
+		}
+	}
+	for _, src := range body.Sources {
+		if src.Status != "stale" {
+			t.Fatalf("source %+v not marked stale", src)
+		}
+	}
+	// Past the stale horizon (1 h) there is nothing left to serve.
+	clk.Add(2 * time.Hour)
+	if code, _ := search(t, s, "/api/v2/providers?per_page=99"); code != 503 {
+		t.Fatalf("nothing cached and every provider down: status %d, want 503", code)
+	}
+}
+
+// Properties 18/20: a provider slower than the request timeout never holds
+// the answer past it: with no cached data and nothing else to serve the
+// answer is a 504 JSON error; with other providers it is a warning.
+func TestRequestTimeout(t *testing.T) {
+	src := newFakeSource(42, 3)
+	src.delay["alpha"] = time.Hour
+	clk := &manualClock{t: time.Unix(10_000, 0)}
+	s := newCachedServer(t, src, clk, 300*time.Millisecond)
+	r := do(s, "GET", "/api/v2/providers?provider=alpha", nil)
+	var e errBody
+	if err := json.Unmarshal(r.Body(), &e); err != nil || r.StatusCode() != 504 || e.Error.Code != codeTimeout {
+		t.Fatalf("slow provider alone: %d %s", r.StatusCode(), r.Body())
+	}
+	code, body := search(t, s, "/api/v2/providers?provider=alpha,bravo")
+	if code != 200 || len(body.Warnings) != 1 || body.Warnings[0].Code != shared.ErrKindTimeout || body.Total != 3 {
+		t.Fatalf("slow and healthy provider: %d %+v", code, body)
+	}
+}
+
+// A repeated request is answered from the encoded-response cache: the
+// provider is not asked again while its snapshot is fresh, and the bytes are
+// identical.
+func TestResponseCache(t *testing.T) {
+	src := newFakeSource(43, 5)
+	clk := &manualClock{t: time.Unix(10_000, 0)}
+	s := newCachedServer(t, src, clk, 2*time.Second)
+	first := do(s, "GET", "/api/v2/providers?gpu=H100", nil)
+	calls := src.calls.Load()
+	second := do(s, "GET", "/api/v2/providers?gpu=H100", nil)
+	if src.calls.Load() != calls || string(first.Body()) != string(second.Body()) {
+		t.Fatal("second identical request not served from the response cache")
+	}
+	// After the TTL the providers are asked again.
+	clk.Add(61 * time.Second)
+	do(s, "GET", "/api/v2/providers?gpu=H100", nil)
+	if src.calls.Load() == calls {
+		t.Fatal("expired snapshot not refreshed")
+	}
+}

@@ -1,0 +1,76 @@
+package edge
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// response is a finished answer kept as bytes, valid while every provider
+// snapshot it was built from is still the current one.
+type response struct {
+	status     int
+	body       []byte
+	deps       []dep
+	freshUntil time.Time
+}
+
+// responseKey identifies an answer by method, path and query, or for POST
+// bodies by their SHA-256.
+func responseKey(rc *requestCtx) string {
+	if rc.IsPost() {
+		sum := sha256.Sum256(rc.PostBody())
+		return "P" + string(rc.Path()) + "?" + hex.EncodeToString(sum[:])
+	}
+	return "G" + string(rc.RequestURI())
+}
+
+// serveCached answers from the response cache when the stored answer's
+// snapshots are all still current. A hit also gives XFetch its chance to
+// refresh a snapshot early, in the background.
+func (s *Server) serveCached(rc *requestCtx, key string) bool {
+	if s.responses == nil {
+		return false
+	}
+	r, ok := s.responses.Get(key)
+	now := s.now()
+	if !ok || !now.Before(r.freshUntil) {
+		s.m.responseCache(false)
+		return false
+	}
+	for _, d := range r.deps {
+		it, ok := s.offers.Peek(d.key)
+		if !ok || !it.FetchedAt.Equal(d.fetchedAt) {
+			s.m.responseCache(false)
+			return false
+		}
+	}
+	for _, d := range r.deps {
+		if it, ok := s.offers.Peek(d.key); ok && now.Before(it.FreshUntil) {
+			// An L2 hit: returns at once, possibly starting an early refresh.
+			_, _, _ = s.offers.Get(context.Background(), d.key, s.cfg.Cache.PricingTTL, s.cfg.Cache.StaleFor, s.refreshers[d.key])
+		}
+	}
+	s.m.responseCache(true)
+	rc.Response.Header.SetContentType("application/json")
+	rc.SetStatusCode(r.status)
+	rc.Response.SetBodyRaw(r.body) // immutable once cached: no copy
+	return true
+}
+
+// storeResponse keeps an answer until its snapshots change or expire.
+func (s *Server) storeResponse(key string, status int, body []byte, v *view) {
+	if s.responses == nil || v.freshUntil.IsZero() {
+		return
+	}
+	s.responses.Set(key, &response{status: status, body: body, deps: v.deps, freshUntil: v.freshUntil}, v.freshUntil)
+}
+
+func writeBody(ctx *fasthttp.RequestCtx, status int, body []byte) {
+	ctx.Response.Header.SetContentType("application/json")
+	ctx.SetStatusCode(status)
+	ctx.SetBody(body)
+}
