@@ -1,6 +1,7 @@
 package cells
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -8,6 +9,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 )
+
+// redisLogger sends go-redis's own messages (dial failures while Redis is
+// down, already reported by redisErrorLogger) to slog at debug level.
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.Default().DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
+}
+
+var setRedisLogger sync.Once
 
 // openRedis builds a client for REDIS_URL. It does not dial: the cache and
 // the rate limiter work without Redis and pick it up when it appears.
@@ -22,6 +33,7 @@ func openRedis(url string) (*redis.Client, error) {
 	opts.ReadTimeout = 200 * time.Millisecond
 	opts.WriteTimeout = 200 * time.Millisecond
 	opts.MaxRetries = 0
+	setRedisLogger.Do(func() { redis.SetLogger(redisLogger{}) })
 	return redis.NewClient(opts), nil
 }
 

@@ -42,11 +42,7 @@ func appendPage(b []byte, p pageResult) []byte {
 
 // appendMeta writes warnings, sources and generated_at (without braces).
 func appendMeta(b []byte, v *view, now time.Time) []byte {
-	warnings := v.warnings
-	if warnings == nil {
-		warnings = []Warning{}
-	}
-	w, _ := json.Marshal(warnings)
+	w, _ := json.Marshal(nonNil(v.warnings))
 	src, _ := json.Marshal(v.results)
 	b = append(b, `"warnings":`...)
 	b = append(b, w...)

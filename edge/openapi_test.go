@@ -30,7 +30,7 @@ func TestOpenAPIDescribesRoutes(t *testing.T) {
 			served[rt.name] = true
 		}
 	}
-	for _, name := range []string{"list", "offer", "query", "bulk", "health", "metrics", "openapi", "docs"} {
+	for _, name := range []string{"list", "offer", "query", "bulk", "gpus", "health", "metrics", "openapi", "docs"} {
 		if !served[name] {
 			t.Errorf("route %s is not documented", name)
 		}

@@ -117,3 +117,47 @@ func TestResponseCache(t *testing.T) {
 		t.Fatal("expired snapshot not refreshed")
 	}
 }
+
+// The waiting room is bounded: with MaxWaiting requests already waiting on
+// a slow provider, the next one is refused at once with 503 + Retry-After.
+func TestWaitingRoomIsBounded(t *testing.T) {
+	src := newFakeSource(44, 2)
+	src.delay["alpha"] = 300 * time.Millisecond
+	s, err := New(Config{Cell: "test", Providers: testProviders, Source: src, MaxWaiting: 1,
+		PlanLimits: map[string]int{"free": 1 << 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { do(s, "GET", "/api/v2/providers?provider=alpha", nil); close(done) }()
+	time.Sleep(50 * time.Millisecond)
+	r := do(s, "GET", "/api/v2/providers?provider=alpha&per_page=3", nil)
+	<-done
+	if r.StatusCode() != 503 || string(r.Header.Peek("Retry-After")) != "1" {
+		t.Fatalf("second request while one waits: %d %q", r.StatusCode(), r.Header.Peek("Retry-After"))
+	}
+}
+
+func TestGPUCoverage(t *testing.T) {
+	s := newTestServer(t, newFakeSource(45, 20))
+	r := do(s, "GET", "/api/v2/gpus", nil)
+	var body struct {
+		GPUs []gpuCoverage `json:"gpus"`
+	}
+	if err := json.Unmarshal(r.Body(), &body); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("%d %v", r.StatusCode(), err)
+	}
+	seen, unknown := 0, 0
+	for _, g := range body.GPUs {
+		if g.Offers > 0 && (len(g.Providers) == 0 || g.MinPricePerGPUHour == nil) {
+			t.Fatalf("%+v", g)
+		}
+		seen += g.Offers
+		if !g.Known {
+			unknown++
+		}
+	}
+	if seen != 120 || unknown == 0 || len(body.GPUs) < 40 {
+		t.Fatalf("%d offers covered, %d unknown GPUs, %d GPUs", seen, unknown, len(body.GPUs))
+	}
+}

@@ -34,6 +34,8 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 		eps = []ep{{"GET", route{"openapi", s.handleOpenAPI}}}
 	case "/api/v2/docs":
 		eps = []ep{{"GET", route{"docs", s.handleDocs}}}
+	case "/api/v2/gpus":
+		eps = []ep{{"GET", route{"gpus", s.handleGPUs}}}
 	case pathList:
 		eps = []ep{{"GET", route{"list", s.handleList}}}
 	case "/api/v2/providers/query":
