@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/gpubroker/gpubroker/adapters"
+	"github.com/gpubroker/gpubroker/adapters/credentials"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/edge/cache"
@@ -36,6 +37,7 @@ type Cell struct {
 	workers  []*workers.Worker
 	edge     *edge.Server
 	httpAddr string
+	creds    credentials.Store
 	stops    []func(context.Context) error // run in reverse order
 	done     chan error
 	cancel   context.CancelFunc
@@ -196,9 +198,32 @@ func (c *Cell) adapterConfig(provider string) adapters.Config {
 	return ac
 }
 
+// credentialStore is Vault when configured, else the environment.
+func (c *Cell) credentialStore() (credentials.Store, error) {
+	if c.creds != nil {
+		return c.creds, nil
+	}
+	if c.cfg.VaultAddr == "" {
+		c.creds = credentials.NewEnv(c.cfg.APIKeys)
+		return c.creds, nil
+	}
+	v, err := credentials.NewVault(credentials.VaultConfig{Address: c.cfg.VaultAddr, Token: c.cfg.VaultToken,
+		Mount: c.cfg.VaultMount, Prefix: c.cfg.VaultPrefix, Logger: c.log})
+	if err != nil {
+		return nil, err
+	}
+	c.stops = append(c.stops, func(context.Context) error { v.Close(); return nil })
+	c.creds = v
+	return v, nil
+}
+
 func (c *Cell) startWorkers() error {
+	store, err := c.credentialStore()
+	if err != nil {
+		return err
+	}
 	for _, p := range c.cfg.Providers {
-		ad, err := adapters.New(p, c.adapterConfig(p))
+		ad, err := credentials.Bind(p, c.adapterConfig(p), store)
 		if err != nil {
 			return err
 		}
@@ -236,13 +261,17 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		lcfg.KeyPrefix = "gpubroker:" + c.cfg.Cell + ":ratelimit:"
 		ccfg.L1 = cache.NewRedisL1(rdb, "gpubroker:"+c.cfg.Cell+":cache:")
 	}
+	store, err := c.credentialStore()
+	if err != nil {
+		return err
+	}
 	limiter := ratelimit.New(lcfg)
 	c.stops = append(c.stops, func(context.Context) error { limiter.Close(); return nil })
 	srv, err := edge.New(edge.Config{
 		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: src,
 		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
 		MaxWaiting: c.cfg.MaxWaiting, AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
-		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits,
+		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits, Credentials: store,
 		Auth: edge.AuthConfig{APIKeys: c.cfg.ClientKeys, JWTPublicKey: c.cfg.JWTPublicKey, JWTIssuer: c.cfg.JWTIssuer,
 			TrustedProxies: c.cfg.TrustedProxies},
 	})

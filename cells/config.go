@@ -57,6 +57,14 @@ type Config struct {
 	JWTIssuer      string
 	TrustedProxies []netip.Prefix
 
+	// VaultAddr and VaultToken switch provider credentials (and users'
+	// integrations) to Vault/OpenBao KV v2; without them keys come from
+	// the environment and integrations live in memory.
+	VaultAddr   string
+	VaultToken  shared.Secret
+	VaultMount  string
+	VaultPrefix string
+
 	ProbeInterval   time.Duration
 	BreakerOpenFor  time.Duration
 	WorkerQueueSize int
@@ -207,6 +215,12 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		c.JWTPublicKey = k
 	}
 	str("GPUBROKER_JWT_ISSUER", &c.JWTIssuer)
+	str("VAULT_ADDR", &c.VaultAddr)
+	if v, ok := lookup("VAULT_TOKEN"); ok && strings.TrimSpace(v) != "" {
+		c.VaultToken = shared.NewSecret(strings.TrimSpace(v))
+	}
+	str("GPUBROKER_VAULT_MOUNT", &c.VaultMount)
+	str("GPUBROKER_VAULT_PREFIX", &c.VaultPrefix)
 	if v, ok := lookup("GPUBROKER_TRUSTED_PROXIES"); ok {
 		p, err := edge.ParseCIDRs(v)
 		if err != nil {

@@ -21,6 +21,8 @@ const (
 	codeUnauthorized        = "unauthorized"
 	codeRateLimited         = "rate_limited"
 	codeOverloaded          = "overloaded"
+	codeForbidden           = "forbidden"
+	codeStoreUnavailable    = "store_unavailable"
 )
 
 // apiError is a client-visible error; field names the offending parameter

@@ -205,6 +205,17 @@ func (s *Server) handleHealth(rc *requestCtx) {
 	for _, ph := range s.health.snapshot(s.cfg.Providers) {
 		pv := providerHealthView{providerHealth: ph, Replicas: s.cfg.Source.Replicas(ph.Name)}
 		pv.Breaker, pv.Weight = aggregateReplicas(pv.Replicas)
+		if pv.Status == "unknown" {
+			// This edge has not fetched yet: go by the workers' probes.
+			for _, r := range pv.Replicas {
+				switch {
+				case !r.LastSuccess.IsZero() && r.LastSuccess.After(r.LastErrorAt):
+					pv.Status = "healthy"
+				case !r.LastErrorAt.IsZero() && pv.Status == "unknown":
+					pv.Status = "unhealthy"
+				}
+			}
+		}
 		if pv.Breaker == "open" {
 			pv.Status = "unhealthy"
 		}

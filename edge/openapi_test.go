@@ -22,7 +22,7 @@ func TestOpenAPIDescribesRoutes(t *testing.T) {
 	served := map[string]bool{}
 	for path, ops := range doc.Paths {
 		for method := range ops {
-			p := strings.ReplaceAll(path, "{offer_id}", "lambda:x")
+			p := strings.NewReplacer("{offer_id}", "lambda:x", "{provider}", "lambda").Replace(path)
 			rt, err := s.resolve(strings.ToUpper(method), p)
 			if err != nil {
 				t.Errorf("%s %s documented but not served: %v", method, path, err)
@@ -30,7 +30,7 @@ func TestOpenAPIDescribesRoutes(t *testing.T) {
 			served[rt.name] = true
 		}
 	}
-	for _, name := range []string{"list", "offer", "query", "bulk", "gpus", "health", "metrics", "openapi", "docs"} {
+	for _, name := range []string{"list", "offer", "query", "bulk", "gpus", "integrations", "health", "metrics", "openapi", "docs"} {
 		if !served[name] {
 			t.Errorf("route %s is not documented", name)
 		}

@@ -3,6 +3,8 @@ package edge
 import (
 	"strings"
 
+	"github.com/gpubroker/gpubroker/shared"
+
 	"github.com/valyala/fasthttp"
 )
 
@@ -34,6 +36,8 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 		eps = []ep{{"GET", route{"openapi", s.handleOpenAPI}}}
 	case "/api/v2/docs":
 		eps = []ep{{"GET", route{"docs", s.handleDocs}}}
+	case pathIntegrations:
+		eps = []ep{{"GET", route{"integrations", s.handleIntegrationsList}}, {"POST", route{"integrations", s.handleIntegrationsPost}}}
 	case "/api/v2/gpus":
 		eps = []ep{{"GET", route{"gpus", s.handleGPUs}}}
 	case pathList:
@@ -43,6 +47,10 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 	case "/api/v2/providers/bulk/query":
 		eps = []ep{{"POST", route{"bulk", s.handleBulk}}}
 	default:
+		if p, ok := strings.CutPrefix(path, pathIntegrations+"/"); ok && shared.ValidName(p) {
+			eps = []ep{{"DELETE", route{"integrations", s.handleIntegrationsDelete}}}
+			break
+		}
 		if id, ok := strings.CutPrefix(path, pathOfferID); ok && id != "" && !strings.Contains(id, "/") && strings.Contains(id, ":") {
 			eps = []ep{{"GET", route{"offer", s.handleOffer}}}
 		}

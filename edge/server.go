@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
+	"github.com/gpubroker/gpubroker/adapters/credentials"
 	"github.com/gpubroker/gpubroker/edge/cache"
 	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/shared"
@@ -60,8 +61,11 @@ type Config struct {
 	Limiter    *ratelimit.Limiter
 	PlanLimits map[string]int
 	RateWindow time.Duration
-	Logger     *slog.Logger
-	Metrics    *metrics.Set
+	// Credentials stores users' provider integrations; nil keeps them in
+	// process memory (the embedded default).
+	Credentials credentials.Store
+	Logger      *slog.Logger
+	Metrics     *metrics.Set
 }
 
 // Server is one edge instance.
@@ -129,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Credentials == nil {
+		cfg.Credentials = credentials.NewEnv(nil)
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewSet()

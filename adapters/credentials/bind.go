@@ -1,0 +1,66 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gpubroker/gpubroker/adapters"
+	"github.com/gpubroker/gpubroker/shared"
+)
+
+// bound is an adapter whose key is looked up in a Store on every fetch, so
+// a key rotated in Vault is used on the next call, and an unreachable Vault
+// past its grace period fails the provider with a clear reason.
+type bound struct {
+	name  string
+	base  adapters.Config
+	store Store
+	mu    sync.Mutex
+	key   string
+	cur   adapters.Adapter
+}
+
+// Bind returns the named provider's adapter with its key from store.
+// base.APIKey, when set, is used only if the store has no key for it.
+func Bind(name string, base adapters.Config, store Store) (adapters.Adapter, error) {
+	if _, ok := adapters.Lookup(name); !ok {
+		return nil, fmt.Errorf("unknown provider %q", name)
+	}
+	return &bound{name: name, base: base, store: store}, nil
+}
+
+func (b *bound) Name() string { return b.name }
+
+func (b *bound) Fetch(ctx context.Context) ([]shared.Offer, error) {
+	key, err := b.store.Provider(ctx, b.name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		key = b.base.APIKey
+	case err != nil:
+		return nil, &adapters.Error{Provider: b.name, Kind: shared.ErrKindAuth, Err: err}
+	}
+	ad, err := b.adapter(key)
+	if err != nil {
+		return nil, err
+	}
+	return ad.Fetch(ctx)
+}
+
+// adapter rebuilds the provider's adapter when its key changed.
+func (b *bound) adapter(key shared.Secret) (adapters.Adapter, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur != nil && key.Reveal() == b.key {
+		return b.cur, nil
+	}
+	cfg := b.base
+	cfg.APIKey = key
+	ad, err := adapters.New(b.name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.cur, b.key = ad, key.Reveal()
+	return ad, nil
+}

@@ -1,0 +1,136 @@
+package edge
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/shared"
+)
+
+const pathIntegrations = "/api/v2/providers/config/integrations"
+
+// integrationOwner is the store's user id for the caller: their subject when
+// it is a plain identifier, else a hash of it, so two subjects can never
+// share one path. Anonymous callers own nothing.
+func integrationOwner(rc *requestCtx) (string, *apiError) {
+	id := rc.identity
+	if id.Kind == "anonymous" || id.Subject == "" {
+		return "", &apiError{Status: fasthttp.StatusUnauthorized, Code: codeUnauthorized,
+			Message: "provider integrations need an API key or a bearer token"}
+	}
+	if id.Plan != "enterprise" {
+		return "", &apiError{Status: fasthttp.StatusForbidden, Code: codeForbidden,
+			Message: "provider integrations are an enterprise plan feature"}
+	}
+	owner := id.Kind + "-" + id.Subject
+	if !safeOwner.MatchString(owner) {
+		sum := sha256.Sum256([]byte(id.Kind + "\x00" + id.Subject))
+		owner = id.Kind + "-h" + hex.EncodeToString(sum[:16])
+	}
+	return owner, nil
+}
+
+var safeOwner = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,128}$`)
+
+type integrationBody struct {
+	Provider string `json:"provider"`
+	APIKey   string `json:"api_key"`
+}
+
+func (s *Server) handleIntegrationsPost(rc *requestCtx) {
+	owner, aerr := integrationOwner(rc)
+	if aerr != nil {
+		writeError(rc.RequestCtx, aerr)
+		return
+	}
+	var b integrationBody
+	if err := decodeStrict(rc.PostBody(), &b, ""); err != nil {
+		writeError(rc.RequestCtx, err)
+		return
+	}
+	b.Provider = strings.TrimSpace(b.Provider)
+	switch {
+	case !slices.Contains(s.cfg.Providers, b.Provider):
+		writeError(rc.RequestCtx, badParam("provider", "unknown provider; this cell serves "+strings.Join(s.cfg.Providers, ", ")))
+		return
+	case !validKey(b.APIKey):
+		writeError(rc.RequestCtx, badParam("api_key", "must be 8 to 4096 printable characters without spaces"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	in, err := s.cfg.Credentials.PutUser(ctx, owner, b.Provider, shared.NewSecret(b.APIKey))
+	if err != nil {
+		s.storeUnavailable(rc, err)
+		return
+	}
+	writeJSON(rc.RequestCtx, fasthttp.StatusCreated, in)
+}
+
+func (s *Server) handleIntegrationsList(rc *requestCtx) {
+	owner, aerr := integrationOwner(rc)
+	if aerr != nil {
+		writeError(rc.RequestCtx, aerr)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := s.cfg.Credentials.ListUser(ctx, owner)
+	if err != nil {
+		s.storeUnavailable(rc, err)
+		return
+	}
+	writeJSON(rc.RequestCtx, fasthttp.StatusOK, struct {
+		Integrations []credentials.Integration `json:"integrations"`
+	}{list})
+}
+
+func (s *Server) handleIntegrationsDelete(rc *requestCtx) {
+	owner, aerr := integrationOwner(rc)
+	if aerr != nil {
+		writeError(rc.RequestCtx, aerr)
+		return
+	}
+	provider := strings.TrimPrefix(string(rc.Path()), pathIntegrations+"/")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.cfg.Credentials.DeleteUser(ctx, owner, provider)
+	switch {
+	case errors.Is(err, credentials.ErrNotFound):
+		writeError(rc.RequestCtx, &apiError{Status: fasthttp.StatusNotFound, Code: codeNotFound, Message: "no integration for " + provider})
+	case err != nil:
+		s.storeUnavailable(rc, err)
+	default:
+		rc.SetStatusCode(fasthttp.StatusNoContent)
+	}
+}
+
+// storeUnavailable answers 503 without echoing the store's error, which
+// names paths; the details go to the log.
+func (s *Server) storeUnavailable(rc *requestCtx, err error) {
+	s.log.Warn("credential store error", "err", err, "request_id", rc.ids.RequestID)
+	rc.Response.Header.Set("Retry-After", "5")
+	writeError(rc.RequestCtx, &apiError{Status: fasthttp.StatusServiceUnavailable, Code: codeStoreUnavailable,
+		Message: "the credential store is unavailable; retry later"})
+}
+
+func validKey(k string) bool {
+	if len(k) < 8 || len(k) > 4096 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,97 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/shared"
+)
+
+func doKey(s *Server, method, uri, key string, body []byte) *fasthttp.Response {
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod(method)
+	ctx.Request.SetRequestURI(uri)
+	if key != "" {
+		ctx.Request.Header.Set("X-Api-Key", key)
+	}
+	ctx.Request.SetBody(body)
+	s.handle(&ctx)
+	r := &fasthttp.Response{}
+	ctx.Response.CopyTo(r)
+	return r
+}
+
+func TestIntegrations(t *testing.T) {
+	s, err := New(Config{Cell: "test", Providers: testProviders, Source: newFakeSource(51, 1),
+		PlanLimits: map[string]int{"free": 1 << 20, "pro": 1 << 20, "enterprise": 1 << 20},
+		Auth: AuthConfig{APIKeys: []APIKey{NewAPIKey("ent-a", "enterprise", "key-ent-a-1"),
+			NewAPIKey("ent-b", "enterprise", "key-ent-b-1"), NewAPIKey("pro", "pro", "key-pro-1")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "provider-secret-XYZ-123456"
+	body := []byte(`{"provider":"alpha","api_key":"` + secret + `"}`)
+	for _, tc := range []struct {
+		key, body string
+		status    int
+		field     string
+	}{
+		{"", string(body), 401, ""},
+		{"key-pro-1", string(body), 403, ""},
+		{"key-ent-a-1", `{"provider":"zulu","api_key":"` + secret + `"}`, 400, "provider"},
+		{"key-ent-a-1", `{"provider":"alpha","api_key":"short"}`, 400, "api_key"},
+		{"key-ent-a-1", `{"provider":"alpha","api_key":"has space in it"}`, 400, "api_key"},
+		{"key-ent-a-1", `{"provider":"alpha","api_key":"` + secret + `","x":1}`, 400, "x"},
+	} {
+		r := doKey(s, "POST", pathIntegrations, tc.key, []byte(tc.body))
+		var e errBody
+		json.Unmarshal(r.Body(), &e)
+		if r.StatusCode() != tc.status || e.Error.Field != tc.field {
+			t.Errorf("%s %s: %d %+v", tc.key, tc.body, r.StatusCode(), e)
+		}
+	}
+	r := doKey(s, "POST", pathIntegrations, "key-ent-a-1", body)
+	if r.StatusCode() != 201 || strings.Contains(string(r.Body()), secret) || !strings.Contains(string(r.Body()), "****3456") {
+		t.Fatalf("create: %d %s", r.StatusCode(), r.Body())
+	}
+	// Tenant isolation: B sees nothing of A's, and cannot delete it.
+	r = doKey(s, "GET", pathIntegrations, "key-ent-b-1", nil)
+	if !strings.Contains(string(r.Body()), `"integrations":[]`) {
+		t.Fatalf("B's list: %s", r.Body())
+	}
+	if r := doKey(s, "DELETE", pathIntegrations+"/alpha", "key-ent-b-1", nil); r.StatusCode() != 404 {
+		t.Fatalf("B deleting A's integration: %d", r.StatusCode())
+	}
+	r = doKey(s, "GET", pathIntegrations, "key-ent-a-1", nil)
+	if r.StatusCode() != 200 || strings.Contains(string(r.Body()), secret) || !strings.Contains(string(r.Body()), `"provider":"alpha"`) {
+		t.Fatalf("A's list: %s", r.Body())
+	}
+	k, err := s.cfg.Credentials.User(context.Background(), "api_key-ent-a", "alpha")
+	if err != nil || k.Reveal() != secret {
+		t.Fatalf("stored under the caller: %v", err)
+	}
+	if r := doKey(s, "DELETE", pathIntegrations+"/alpha", "key-ent-a-1", nil); r.StatusCode() != 204 {
+		t.Fatalf("delete: %d", r.StatusCode())
+	}
+}
+
+type brokenStore struct{ credentials.Store }
+
+func (brokenStore) PutUser(context.Context, string, string, shared.Secret) (credentials.Integration, error) {
+	return credentials.Integration{}, errors.New("vault: connection refused at secret/gpubroker/users/x")
+}
+
+func TestIntegrationsStoreDown(t *testing.T) {
+	s, _ := New(Config{Cell: "test", Providers: testProviders, Source: newFakeSource(52, 1), Credentials: brokenStore{},
+		Auth: AuthConfig{APIKeys: []APIKey{NewAPIKey("e", "enterprise", "key-ent-1")}}})
+	r := doKey(s, "POST", pathIntegrations, "key-ent-1", []byte(`{"provider":"alpha","api_key":"abcdefgh12"}`))
+	if r.StatusCode() != 503 || strings.Contains(string(r.Body()), "secret/gpubroker") {
+		t.Fatalf("%d %s", r.StatusCode(), r.Body())
+	}
+}
