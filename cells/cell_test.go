@@ -298,7 +298,9 @@ func TestCellFanOutIsParallel(t *testing.T) {
 	}
 	all := timed("")
 	t.Logf("all %d providers: %v (slowest alone %v, sum %v)", len(providers), all, slowest, sum)
-	if all > slowest+300*time.Millisecond || all > sum/2 {
+	// Running 20+ adapters and their simulated APIs at once costs CPU on a
+	// small machine (more so under -race), so allow half the slowest again.
+	if all > slowest+slowest/2+300*time.Millisecond || all > sum/3 {
 		t.Fatalf("fan-out took %v: want about the slowest provider (%v), far below the sum (%v)", all, slowest, sum)
 	}
 }

@@ -215,6 +215,21 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		c.JWTPublicKey = k
 	}
 	str("GPUBROKER_JWT_ISSUER", &c.JWTIssuer)
+	if v, ok := lookup("GPUBROKER_FX_RATES"); ok && strings.TrimSpace(v) != "" {
+		rates := map[string]float64{}
+		for _, part := range splitList(v) {
+			cur, r, ok := strings.Cut(part, "=")
+			f, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+			if !ok || err != nil {
+				errs = append(errs, "GPUBROKER_FX_RATES: "+part+" is not CUR=usd_per_unit")
+				continue
+			}
+			rates[strings.TrimSpace(cur)] = f
+		}
+		if err := shared.SetUSDRates(rates); err != nil {
+			errs = append(errs, "GPUBROKER_FX_RATES: "+err.Error())
+		}
+	}
 	str("VAULT_ADDR", &c.VaultAddr)
 	if v, ok := lookup("VAULT_TOKEN"); ok && strings.TrimSpace(v) != "" {
 		c.VaultToken = shared.NewSecret(strings.TrimSpace(v))

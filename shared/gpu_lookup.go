@@ -18,7 +18,7 @@ var noiseWords = map[string]bool{
 
 // formWords map interconnect tokens to a canonical form factor.
 var formWords = map[string]string{
-	"SXM": "SXM", "SXM2": "SXM", "SXM3": "SXM", "SXM4": "SXM", "SXM5": "SXM", "SXM6": "SXM", "HGX": "SXM",
+	"SXM": "SXM", "SXM2": "SXM", "SXM3": "SXM", "SXM4": "SXM", "SXM5": "SXM", "SXM6": "SXM", "HGX": "SXM", "DGX": "SXM",
 	"PCIE": "PCIe", "PCI": "PCIe", "PCIEX16": "PCIe", "FHHL": "PCIe",
 	"NVL": "NVL", "OAM": "OAM",
 }

@@ -74,6 +74,10 @@ type Offer struct {
 	SpotPricePerGPUHour *float64 `json:"spot_price_per_gpu_hour"`
 	Interruptible       bool     `json:"interruptible"`
 	Currency            string   `json:"currency"`
+	// ListPricePerHour and ListCurrency are the provider's own quote when
+	// it is not in USD (see SetPricesIn).
+	ListPricePerHour float64 `json:"list_price_per_hour,omitempty"`
+	ListCurrency     string  `json:"list_currency,omitempty"`
 
 	Region           string `json:"region"`
 	NormalizedRegion string `json:"normalized_region"`

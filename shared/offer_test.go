@@ -95,3 +95,22 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Fatal("reveal/mask")
 	}
 }
+
+func TestSetPricesIn(t *testing.T) {
+	var o Offer
+	o.SetGPU("L40S", 48, 2)
+	if err := o.SetPricesIn("eur", 2.5, 1); err != nil {
+		t.Fatal(err)
+	}
+	rate, _ := USDRate("EUR")
+	if o.Currency != "USD" || o.ListCurrency != "EUR" || o.ListPricePerHour != 2.5 || o.PricePerHour != roundPrice(2.5*rate) ||
+		*o.SpotPricePerHour != roundPrice(rate) {
+		t.Fatalf("%+v", o)
+	}
+	if err := o.SetPricesIn("XYZ", 1, 0); err == nil {
+		t.Fatal("unknown currency accepted")
+	}
+	if err := SetUSDRates(map[string]float64{"EUR": -1}); err == nil {
+		t.Fatal("negative rate accepted")
+	}
+}

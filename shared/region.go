@@ -121,6 +121,7 @@ var usStateNames = map[string]string{
 	"abilene": "TX", "omaha": "NE", "reno": "NV", "charlotte": "NC", "raleigh": "NC", "pittsburgh": "PA",
 	"philadelphia": "PA", "secaucus": "NJ", "piscataway": "NJ", "detroit": "MI", "minneapolis": "MN",
 	"st. louis": "MO", "oklahoma city": "OK", "sacramento": "CA", "santa clara": "CA", "hillsboro": "OR",
+	"dulles": "VA", "culpeper": "VA", "beltsville": "MD", "wichita": "KS", "casper": "WY",
 }
 
 var caProvinceNames = map[string]string{

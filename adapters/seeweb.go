@@ -1,0 +1,308 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gpubroker/gpubroker/shared"
+)
+
+// Seeweb (Cloud Server GPU): two GETs against the ECS API v2, both
+// authenticated with the API token in an "X-APITOKEN" header (the header
+// Seeweb's own ecsapi SDK and dstack's gpuhunt send):
+//
+//   - {base}/ecs/v2/plans lists every plan: cpu, ram (MiB), disk (GB) and
+//     gpu (count) as strings, gpu_label ("L40s 48GB"), hourly_price (EUR),
+//     windows, available (the plan is active) and available_regions[]
+//     ({id, location: "it-fr2", description}).
+//   - {base}/ecs/v2/plans/availables lists the plans that can be created
+//     right now, with region_availables[] ({region, hosts: [...]}): the
+//     live capacity signal.
+//
+// Neither endpoint pages. Prices are published in euros; offers carry them
+// converted to USD (shared.SetPricesIn) with the euro figure as list price. Seeweb's ecsapi SDK documents the shapes:
+// https://pypi.org/project/ecsapi/
+func init() {
+	register(Info{
+		Name:           "seeweb",
+		DisplayName:    "Seeweb",
+		DefaultBaseURL: "https://api.seeweb.it",
+		DocsURL:        "https://pypi.org/project/ecsapi/",
+		NeedsKey:       true,
+		KeyEnv:         "SEEWEB_API_TOKEN",
+		New:            func(c Config) Adapter { return newSeeweb(c) },
+	})
+}
+
+const (
+	seewebPlansPath      = "/ecs/v2/plans"
+	seewebAvailablesPath = "/ecs/v2/plans/availables"
+)
+
+type seeweb struct {
+	cfg  Config
+	base string
+	cl   *client
+}
+
+func newSeeweb(cfg Config) *seeweb {
+	return &seeweb{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://api.seeweb.it"), "/"), cl: newClient("seeweb", cfg)}
+}
+
+func (s *seeweb) Name() string { return "seeweb" }
+
+type seewebPlansResponse struct {
+	Plans []seewebPlan `json:"plans"`
+}
+
+// seewebPlan is one entry of /plans. Counts and sizes arrive as strings
+// ("8", "32768"); seewebNumber reads them either way.
+type seewebPlan struct {
+	Name             string       `json:"name"`
+	CPU              seewebNumber `json:"cpu"`
+	RAM              seewebNumber `json:"ram"`  // MiB
+	Disk             seewebNumber `json:"disk"` // GB
+	GPU              seewebNumber `json:"gpu"`  // GPU count; "0" or null on CPU plans
+	GPULabel         string       `json:"gpu_label"`
+	HourlyPrice      seewebNumber `json:"hourly_price"`
+	Windows          bool         `json:"windows"`
+	Available        *bool        `json:"available"`
+	AvailableRegions []struct {
+		Location    string `json:"location"`
+		Description string `json:"description"`
+	} `json:"available_regions"`
+
+	// malformed marks an entry with unexpected JSON types; it is skipped
+	// rather than failing the whole list.
+	malformed bool
+}
+
+func (p *seewebPlan) UnmarshalJSON(b []byte) error {
+	type plain seewebPlan
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		*p = seewebPlan{malformed: true}
+		return nil
+	}
+	*p = seewebPlan(v)
+	return nil
+}
+
+type seewebAvailablesResponse struct {
+	Plans []seewebAvailablePlan `json:"plans"`
+}
+
+type seewebAvailablePlan struct {
+	Name             string `json:"name"`
+	RegionAvailables []struct {
+		Region string            `json:"region"`
+		Hosts  []json.RawMessage `json:"hosts"`
+	} `json:"region_availables"`
+	malformed bool
+}
+
+func (p *seewebAvailablePlan) UnmarshalJSON(b []byte) error {
+	type plain seewebAvailablePlan
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		*p = seewebAvailablePlan{malformed: true}
+		return nil
+	}
+	*p = seewebAvailablePlan(v)
+	return nil
+}
+
+// seewebNumber is a number sent as a JSON number, a numeric string, or a
+// string with a unit or currency around it ("8 cores", "€0.85"). Anything
+// else reads as zero.
+type seewebNumber float64
+
+func (n *seewebNumber) UnmarshalJSON(b []byte) error {
+	*n = 0
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			*n = seewebNumber(leadingNumber(s))
+		}
+		return nil
+	}
+	var f float64
+	if json.Unmarshal(b, &f) == nil {
+		*n = seewebNumber(f)
+	}
+	return nil
+}
+
+// leadingNumber parses the first decimal number in s, skipping a currency
+// sign or other text before it.
+func leadingNumber(s string) float64 {
+	start := strings.IndexAny(s, "0123456789")
+	if start < 0 {
+		return 0
+	}
+	end := start
+	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == '.') {
+		end++
+	}
+	f, err := strconv.ParseFloat(strings.TrimRight(s[start:end], "."), 64)
+	if err != nil {
+		return 0
+	}
+	return f
+}
+
+func (s *seeweb) Fetch(ctx context.Context) ([]shared.Offer, error) {
+	if s.cfg.APIKey.IsZero() {
+		return nil, errorf("seeweb", shared.ErrKindAuth, "no API token configured")
+	}
+	header := http.Header{"X-Apitoken": {s.cfg.APIKey.Reveal()}}
+	var plans seewebPlansResponse
+	if err := s.cl.doJSON(ctx, call{method: http.MethodGet, url: s.base + seewebPlansPath, header: header}, &plans); err != nil {
+		return nil, err
+	}
+	var avail seewebAvailablesResponse
+	if err := s.cl.doJSON(ctx, call{method: http.MethodGet, url: s.base + seewebAvailablesPath, header: header}, &avail); err != nil {
+		return nil, err
+	}
+	offers, err := parseSeeweb(plans, avail, s.cfg.now(), s.base+seewebPlansPath)
+	if err != nil {
+		return nil, &Error{Provider: "seeweb", Kind: shared.ErrKindUpstream, Err: err}
+	}
+	return offers, nil
+}
+
+// parseSeeweb emits one offer per GPU plan and region the plan is sold in.
+//
+// Skipped: CPU-only plans (no gpu count or label), Windows plans (their
+// price includes a licence), inactive plans (available false) and plans
+// without a price.
+//
+// Availability comes from /plans/availables: a region listed there for the
+// plan with two or more hosts that can take it is available; with one host,
+// or with its hosts not itemised, limited; a region of the plan not listed
+// there is unavailable.
+//
+// Compliance: Seeweb's data centres are ISO/IEC 27001 certified, hence
+// "iso27001" everywhere, plus "gdpr" for its European regions (all of
+// them today).
+func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now time.Time, source string) ([]shared.Offer, error) {
+	hosts := map[[2]string]int{} // (plan, region) -> hosts with capacity
+	for _, p := range avail.Plans {
+		if p.malformed {
+			continue
+		}
+		for _, r := range p.RegionAvailables {
+			if loc := strings.TrimSpace(r.Region); loc != "" {
+				hosts[[2]string{p.Name, loc}] += max(len(r.Hosts), 1)
+			}
+		}
+	}
+	var out []shared.Offer
+	seen := map[string]bool{}
+	for i := range plans.Plans {
+		p := &plans.Plans[i]
+		base, ok := seewebBase(p, now, source)
+		if !ok {
+			continue
+		}
+		for _, r := range p.AvailableRegions {
+			loc := strings.TrimSpace(r.Location)
+			if loc == "" {
+				continue
+			}
+			o := base
+			o.ID = shared.OfferID("seeweb", base.InstanceType, loc)
+			if seen[o.ID] {
+				continue
+			}
+			seen[o.ID] = true
+			where := seewebLocation(loc)
+			o.SetLocation(loc, where)
+			o.ComplianceTags = []string{"iso27001"}
+			if where.Continent == "EU" {
+				o.ComplianceTags = append(o.ComplianceTags, "gdpr")
+			}
+			switch n := hosts[[2]string{p.Name, loc}]; {
+			case n >= 2:
+				o.Availability = shared.Available
+			case n == 1:
+				o.Availability = shared.Limited
+			default:
+				o.Availability = shared.Unavailable
+			}
+			// A price so small that it rounds to zero per GPU is garbage.
+			if o.Validate() != nil {
+				continue
+			}
+			out = append(out, o)
+		}
+	}
+	if len(plans.Plans) > 0 && len(out) == 0 && seewebHasGPUPlan(plans.Plans) {
+		return nil, fmt.Errorf("seeweb: %d plans but no priced GPU plan in any region", len(plans.Plans))
+	}
+	return out, nil
+}
+
+// seewebBase builds the region-independent part of a plan's offers; ok is
+// false for plans that are not priced, active Linux GPU plans.
+func seewebBase(p *seewebPlan, now time.Time, source string) (shared.Offer, bool) {
+	name := strings.TrimSpace(p.Name)
+	label := strings.TrimSpace(p.GPULabel)
+	gpus := float64(p.GPU)
+	price := float64(p.HourlyPrice)
+	if p.malformed || name == "" || label == "" || !(gpus >= 1 && gpus <= 64) || !sanePrice(price) ||
+		p.Windows || (p.Available != nil && !*p.Available) {
+		return shared.Offer{}, false
+	}
+	o := shared.Offer{
+		Provider:     "seeweb",
+		InstanceType: name,
+		VCPUs:        round2(float64(p.CPU)),
+		RAMGB:        round2(float64(p.RAM) / 1024),
+		DiskGB:       round2(float64(p.Disk)),
+		FetchedAt:    now,
+		Source:       source,
+	}
+	o.SetGPU(label, 0, gpus) // the label carries the memory ("A100 80GB")
+	if err := o.SetPricesIn("EUR", price, 0); err != nil {
+		return shared.Offer{}, false
+	}
+	return o, true
+}
+
+// seewebHasGPUPlan reports whether any plan claims GPUs, so that a list of
+// CPU-only plans is not mistaken for a broken response.
+func seewebHasGPUPlan(plans []seewebPlan) bool {
+	for i := range plans {
+		if plans[i].GPU > 0 && !plans[i].malformed {
+			return true
+		}
+	}
+	return false
+}
+
+// seewebRegions maps Seeweb's region codes to a country and city.
+var seewebRegions = map[string][2]string{
+	"it-fr2":  {"IT", "Frosinone"},
+	"it-mi2":  {"IT", "Milan"},
+	"ch-lug1": {"CH", "Lugano"},
+	"bg-sof1": {"BG", "Sofia"},
+	"hr-zag1": {"HR", "Zagreb"},
+}
+
+// seewebLocation reads a region code; unknown codes still start with the
+// country ("xx-city1").
+func seewebLocation(code string) shared.Location {
+	if r, ok := seewebRegions[strings.ToLower(code)]; ok {
+		return shared.Locate(r[0], r[1])
+	}
+	cc, _, _ := strings.Cut(code, "-")
+	return shared.Locate(cc, "")
+}
