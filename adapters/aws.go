@@ -529,14 +529,11 @@ func awsLocation(region string) shared.Location {
 // commercial region (SOC 2, ISO 27001, PCI DSS, HIPAA eligibility), FedRAMP
 // for the US and GovCloud regions, and GDPR for European ones.
 func awsCompliance(region string, loc shared.Location) []string {
-	tags := []string{"soc2", "iso27001", "pci-dss", "hipaa"}
+	certs := []string{"soc2", "iso27001", "pci-dss", "hipaa"}
 	if strings.HasPrefix(region, "us-") {
-		tags = append(tags, "fedramp")
+		certs = append(certs, "fedramp")
 	}
-	if loc.Continent == "EU" {
-		tags = append(tags, "gdpr")
-	}
-	return tags
+	return withGDPR(loc, certs...)
 }
 
 // openJSONObject consumes the start of a value: true when it is an object

@@ -321,16 +321,15 @@ func azurePrefer(a, b *azureItem) bool {
 
 func azureOffer(p *azurePair, now time.Time, source string) shared.Offer {
 	o := shared.Offer{
-		ID:             shared.OfferID("azure", p.size, p.region),
-		Provider:       "azure",
-		InstanceType:   p.size,
-		VCPUs:          p.spec.vcpus,
-		RAMGB:          p.spec.ramGB,
-		Currency:       "USD",
-		Availability:   shared.Available,
-		ComplianceTags: []string{"soc2", "hipaa", "iso27001", "pci-dss"},
-		FetchedAt:      now,
-		Source:         source,
+		ID:           shared.OfferID("azure", p.size, p.region),
+		Provider:     "azure",
+		InstanceType: p.size,
+		VCPUs:        p.spec.vcpus,
+		RAMGB:        p.spec.ramGB,
+		Currency:     "USD",
+		Availability: shared.Available,
+		FetchedAt:    now,
+		Source:       source,
 	}
 	o.SetGPU(p.spec.gpu, p.spec.gpuMemGB, p.spec.gpus)
 	switch {
@@ -350,9 +349,7 @@ func azureOffer(p *azurePair, now time.Time, source string) shared.Offer {
 	}
 	loc := azureLocation(p.region, display)
 	o.SetLocation(p.region, loc)
-	if loc.Continent == "EU" {
-		o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-	}
+	o.ComplianceTags = withGDPR(loc, "soc2", "hipaa", "iso27001", "pci-dss")
 	return o
 }
 

@@ -3,7 +3,6 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -146,8 +145,7 @@ func (c *cloudRift) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // Compliance: CloudRift publishes no certification, so only "gdpr" is
 // added for European datacenters.
 func parseCloudRift(resp cloudriftResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	variants := 0
 	for ti := range resp.Data.InstanceTypes {
 		t := &resp.Data.InstanceTypes[ti]
@@ -164,20 +162,19 @@ func parseCloudRift(resp cloudriftResponse, now time.Time, source string) ([]sha
 			for _, dc := range cloudriftDatacenters(t, v) {
 				o := base
 				o.ID = shared.OfferID("cloudrift", base.InstanceType, dc)
-				if seen[o.ID] {
+				// The first variant of an id takes it, even one that then
+				// fails validation.
+				if !set.claim(o.ID) {
 					continue
 				}
-				seen[o.ID] = true
-				o.ComplianceTags = []string{}
 				if dc == "any" {
 					o.SetLocation(dc, shared.Location{})
+					o.ComplianceTags = []string{}
 					o.Availability = shared.Unavailable
 				} else {
 					loc := cloudriftLocation(dc)
 					o.SetLocation(dc, loc)
-					if loc.Continent == "EU" {
-						o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-					}
+					o.ComplianceTags = withGDPR(loc)
 					switch free := v.AvailableNodesPerDC[dc]; {
 					case free >= 2:
 						o.Availability = shared.Available
@@ -187,18 +184,16 @@ func parseCloudRift(resp cloudriftResponse, now time.Time, source string) ([]sha
 						o.Availability = shared.Unavailable
 					}
 				}
-				// A price so small that it rounds to zero per GPU is garbage.
-				if o.Validate() != nil {
-					continue
-				}
-				out = append(out, o)
+				// A price so small that it rounds to zero per GPU is garbage;
+				// set.keep drops it.
+				set.keep(o)
 			}
 		}
 	}
-	if variants > 0 && len(out) == 0 && cloudriftHasGPUs(resp) {
-		return nil, fmt.Errorf("cloudrift: %d variants but none with GPUs and a price", variants)
+	if !cloudriftHasGPUs(resp) {
+		return set.offers(), nil // a CPU-only listing is not a broken one
 	}
-	return out, nil
+	return set.result("cloudrift", variants, "variants but none with GPUs and a price")
 }
 
 // cloudriftBase builds the datacenter-independent part of a variant's

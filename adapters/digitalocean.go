@@ -3,11 +3,8 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"math"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +35,6 @@ const (
 	doSizesPath   = "/v2/sizes"
 	doPageSize    = 200 // the documented maximum
 	doMaxPages    = 1000
-	doMaxPrice    = 1e6
 )
 
 type digitalOcean struct {
@@ -173,8 +169,7 @@ func doNextPage(link string) (int, bool) {
 // Compliance: DigitalOcean publishes SOC 2 Type II (and SOC 3) reports for
 // its platform (https://www.digitalocean.com/trust); EU regions add "gdpr".
 func parseDigitalOcean(resp doSizesResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	gpuSizes := 0
 	for i := range resp.Sizes {
 		s := &resp.Sizes[i]
@@ -182,26 +177,20 @@ func parseDigitalOcean(resp doSizesResponse, now time.Time, source string) ([]sh
 			gpuSizes++
 		}
 		for _, o := range doOffers(s, now, source) {
-			if !seen[o.ID] {
-				seen[o.ID] = true
-				out = append(out, o)
-			}
+			set.add(o)
 		}
 	}
-	if gpuSizes > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("digitalocean: %d GPU sizes but none with a price", gpuSizes)
-	}
-	return out, nil
+	return set.result("digitalocean", gpuSizes, "GPU sizes but none with a price")
 }
 
 // doOffers converts one size; CPU-only, unpriced, nameless and malformed
-// sizes give nothing.
+// sizes give nothing. The caller validates each offer (offerSet.add).
 func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
 	slug := strings.TrimSpace(s.Slug)
 	g := s.GPUInfo
 	// A monthly price is not converted: DigitalOcean caps GPU and CPU
 	// Droplets at different hours per month, so only price_hourly is exact.
-	if s.malformed || slug == "" || g == nil || !(g.Count > 0 && g.Count <= 1024) || !(s.PriceHourly > 0 && s.PriceHourly < doMaxPrice) {
+	if s.malformed || slug == "" || g == nil || !(g.Count > 0 && g.Count <= 1024) || !sanePrice(s.PriceHourly) {
 		return nil
 	}
 	name := doGPUName(g.Model, s.Description)
@@ -211,8 +200,8 @@ func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
 	base := shared.Offer{
 		Provider:     "digitalocean",
 		InstanceType: slug,
-		VCPUs:        doPositive(s.VCPUs),
-		RAMGB:        doRound2(s.Memory / 1024),
+		VCPUs:        positive(s.VCPUs),
+		RAMGB:        round2Exact(s.Memory / 1024),
 		DiskGB:       doDiskGB(s),
 		Currency:     "USD",
 		FetchedAt:    now,
@@ -220,16 +209,13 @@ func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
 	}
 	base.SetGPU(name, doPerGPUMemory(name, doGB(g.VRAM), g.Count), g.Count)
 	base.SetPrices(s.PriceHourly, 0)
-	regions := doRegions(s.Regions)
+	regions := sortedCodes(s.Regions)
 	if !s.Available || len(regions) == 0 {
 		o := base
 		o.ID = shared.OfferID("digitalocean", slug, "any")
 		o.SetLocation("any", shared.Location{})
 		o.ComplianceTags = []string{"soc2"}
 		o.Availability = shared.Unavailable
-		if o.Validate() != nil {
-			return nil
-		}
 		return []shared.Offer{o}
 	}
 	var out []shared.Offer
@@ -238,14 +224,9 @@ func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
 		o.ID = shared.OfferID("digitalocean", slug, r)
 		loc := doLocation(r)
 		o.SetLocation(r, loc)
-		o.ComplianceTags = []string{"soc2"}
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc, "soc2")
 		o.Availability = shared.Available
-		if o.Validate() == nil {
-			out = append(out, o)
-		}
+		out = append(out, o)
 	}
 	return out
 }
@@ -307,21 +288,7 @@ func doDiskGB(s *doSize) float64 {
 	if total <= 0 {
 		total = s.Disk
 	}
-	return doRound2(total)
-}
-
-func doRegions(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range in {
-		r = strings.ToLower(strings.TrimSpace(r))
-		if r != "" && !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return round2Exact(total)
 }
 
 // doRegionSites maps DigitalOcean's datacenter prefixes (the slug without
@@ -338,18 +305,4 @@ func doLocation(region string) shared.Location {
 		return shared.Locate(r[0], r[1])
 	}
 	return shared.Location{}
-}
-
-func doPositive(x float64) float64 {
-	if !(x > 0) || x > 1e6 {
-		return 0
-	}
-	return x
-}
-
-func doRound2(x float64) float64 {
-	if !(x > 0) || x > 1e12 {
-		return 0
-	}
-	return math.Round(x*100) / 100
 }

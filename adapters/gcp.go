@@ -289,10 +289,7 @@ func parseGCP(skus []gcpSKU, now time.Time, source string) ([]shared.Offer, erro
 			}
 			loc := gcpLocation(region)
 			o.SetLocation(region, loc)
-			o.ComplianceTags = []string{"soc2", "iso27001", "hipaa", "pci-dss"}
-			if loc.Continent == "EU" {
-				o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-			}
+			o.ComplianceTags = withGDPR(loc, "soc2", "iso27001", "hipaa", "pci-dss")
 			out = append(out, o)
 		}
 	}

@@ -187,29 +187,26 @@ func (h *hotAisle) forgetTeam() {
 // Compliance: none published by Hot Aisle for the API's offers, so the
 // tags are empty.
 func parseHotAisle(listings map[string]hotaisleListing, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	total := 0
 	for _, k := range hotaisleKinds {
 		for i := range listings[k.kind] {
 			total++
-			o, ok := hotaisleOfferOf(&listings[k.kind][i], k.kind, now, source+k.path)
-			if !ok || seen[o.ID] {
-				continue
+			// A price so small that it rounds to zero per GPU is garbage;
+			// set.add drops it.
+			if o, ok := hotaisleOfferOf(&listings[k.kind][i], k.kind, now, source+k.path); ok {
+				set.add(o)
 			}
-			seen[o.ID] = true
-			out = append(out, o)
 		}
 	}
-	if total > 0 && len(out) == 0 {
-		return nil, &Error{Provider: "hotaisle", Kind: shared.ErrKindUpstream,
-			Err: fmt.Errorf("%d listed configurations but none with GPUs and a price", total)}
+	if err := set.none(total, "listed configurations but none with GPUs and a price"); err != nil {
+		return nil, &Error{Provider: "hotaisle", Kind: shared.ErrKindUpstream, Err: err}
 	}
-	return out, nil
+	return set.offers(), nil
 }
 
 // hotaisleOfferOf converts one entry; ok is false for entries that are not
-// priced GPU configurations.
+// priced GPU configurations. The caller validates the offer (offerSet.add).
 func hotaisleOfferOf(e *hotaisleOffer, kind string, now time.Time, source string) (shared.Offer, bool) {
 	maker, model, count := hotaisleGPU(e)
 	price := e.OnDemandPrice / 100
@@ -244,10 +241,6 @@ func hotaisleOfferOf(e *hotaisleOffer, kind string, now time.Time, source string
 		o.Availability = shared.Limited
 	default:
 		o.Availability = shared.Unavailable
-	}
-	// A price so small that it rounds to zero per GPU is garbage.
-	if o.Validate() != nil {
-		return shared.Offer{}, false
 	}
 	return o, true
 }

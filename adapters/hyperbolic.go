@@ -138,8 +138,7 @@ func (h *hyperbolic) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // Compliance: suppliers publish no certifications; nodes located in Europe
 // carry "gdpr".
 func parseHyperbolic(resp hyperbolicResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	gpuNodes := 0
 	for i := range resp.Instances {
 		n := &resp.Instances[i]
@@ -148,18 +147,14 @@ func parseHyperbolic(resp hyperbolicResponse, now time.Time, source string) ([]s
 		}
 		gpuNodes++
 		for _, o := range hyperbolicQuotes(n, now, source) {
-			if !seen[o.ID] {
-				seen[o.ID] = true
-				out = append(out, o)
-			}
+			set.add(o)
 		}
 	}
-	if gpuNodes > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("hyperbolic: %d GPU nodes but none with a name and a price", gpuNodes)
-	}
-	return out, nil
+	return set.result("hyperbolic", gpuNodes, "GPU nodes but none with a name and a price")
 }
 
+// hyperbolicQuotes quotes one node; the caller validates each offer
+// (offerSet.add).
 func hyperbolicQuotes(n *hyperbolicNode, now time.Time, source string) []shared.Offer {
 	g := n.Hardware.GPUs[0]
 	name := strings.TrimSpace(g.Model)
@@ -188,30 +183,25 @@ func hyperbolicQuotes(n *hyperbolicNode, now time.Time, source string) []shared.
 	for k := 1; float64(k) <= total; k *= 2 {
 		share := float64(k) / n.GPUsTotal
 		o := shared.Offer{
-			ID:             shared.OfferID("hyperbolic", n.ID, strconv.Itoa(k)+"x"),
-			Provider:       "hyperbolic",
-			InstanceType:   fmt.Sprintf("%dx %s (node %s)", k, name, n.ID),
-			VCPUs:          round2(vcpus * share),
-			RAMGB:          round2(ram * share),
-			DiskGB:         round2(disk * share),
-			Currency:       "USD",
-			ComplianceTags: []string{},
-			FetchedAt:      now,
-			Source:         source,
+			ID:           shared.OfferID("hyperbolic", n.ID, strconv.Itoa(k)+"x"),
+			Provider:     "hyperbolic",
+			InstanceType: fmt.Sprintf("%dx %s (node %s)", k, name, n.ID),
+			VCPUs:        round2(vcpus * share),
+			RAMGB:        round2(ram * share),
+			DiskGB:       round2(disk * share),
+			Currency:     "USD",
+			FetchedAt:    now,
+			Source:       source,
 		}
 		o.SetGPU(name, max(g.RAM, 0)/1024, float64(k))
 		o.SetPrices(perGPU*float64(k), 0)
 		o.SetLocation(region, loc)
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc)
 		o.Availability = shared.Unavailable
 		if float64(k) <= free {
 			o.Availability = shared.Available
 		}
-		if o.Validate() == nil {
-			out = append(out, o)
-		}
+		out = append(out, o)
 	}
 	return out
 }

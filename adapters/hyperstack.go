@@ -1,12 +1,9 @@
 package adapters
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -95,31 +92,11 @@ func (f *hyperstackFlavor) UnmarshalJSON(b []byte) error {
 // hourly rate and original_value the list rate; start_time and end_time,
 // when set, bound a dated rate.
 type hyperstackPrice struct {
-	Name          string         `json:"name"`
-	Value         hyperstackRate `json:"value"`
-	OriginalValue hyperstackRate `json:"original_value"`
-	StartTime     string         `json:"start_time"`
-	EndTime       string         `json:"end_time"`
-}
-
-// hyperstackRate is a rate sent as a number or as a decimal string ("1.90");
-// anything else reads as no rate.
-type hyperstackRate float64
-
-func (r *hyperstackRate) UnmarshalJSON(b []byte) error {
-	*r = 0
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if json.Unmarshal(b, &s) != nil {
-			return nil
-		}
-		b = []byte(strings.TrimSpace(s))
-	}
-	if v, err := strconv.ParseFloat(string(b), 64); err == nil {
-		*r = hyperstackRate(v)
-	}
-	return nil
+	Name          string  `json:"name"`
+	Value         decimal `json:"value"`
+	OriginalValue decimal `json:"original_value"`
+	StartTime     string  `json:"start_time"`
+	EndTime       string  `json:"end_time"`
 }
 
 // hyperstackPricebook decodes the bare array entry by entry, so one entry
@@ -187,25 +164,18 @@ func (h *hyperstack) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // European region (NORWAY-1) carries "gdpr".
 func parseHyperstack(flavors hyperstackFlavors, prices hyperstackPricebook, now time.Time, source string) ([]shared.Offer, error) {
 	rates := hyperstackRates(prices, now)
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	total := 0
 	for gi := range flavors.Data {
 		g := &flavors.Data[gi]
 		for fi := range g.Flavors {
 			total++
-			o, ok := hyperstackOffer(g, &g.Flavors[fi], rates, now, source)
-			if !ok || seen[o.ID] {
-				continue
+			if o, ok := hyperstackOffer(g, &g.Flavors[fi], rates, now, source); ok {
+				set.add(o)
 			}
-			seen[o.ID] = true
-			out = append(out, o)
 		}
 	}
-	if total > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("hyperstack: %d flavors but none with GPUs and a price", total)
-	}
-	return out, nil
+	return set.result("hyperstack", total, "flavors but none with GPUs and a price")
 }
 
 func hyperstackOffer(g *hyperstackFlavorGroup, f *hyperstackFlavor, rates map[string]float64, now time.Time, source string) (shared.Offer, bool) {
@@ -226,16 +196,15 @@ func hyperstackOffer(g *hyperstackFlavorGroup, f *hyperstackFlavor, rates map[st
 		return shared.Offer{}, false
 	}
 	o := shared.Offer{
-		ID:             shared.OfferID("hyperstack", region, name),
-		Provider:       "hyperstack",
-		InstanceType:   name,
-		VCPUs:          hyperstackNum(f.CPU),
-		RAMGB:          hyperstackNum(f.RAM),
-		DiskGB:         hyperstackNum(hyperstackNum(f.Disk) + hyperstackNum(f.Ephemeral)),
-		Currency:       "USD",
-		ComplianceTags: []string{},
-		FetchedAt:      now,
-		Source:         source,
+		ID:           shared.OfferID("hyperstack", region, name),
+		Provider:     "hyperstack",
+		InstanceType: name,
+		VCPUs:        round2(f.CPU),
+		RAMGB:        round2(f.RAM),
+		DiskGB:       round2(round2(f.Disk) + round2(f.Ephemeral)),
+		Currency:     "USD",
+		FetchedAt:    now,
+		Source:       source,
 	}
 	model, spot := hyperstackSpot(gpu)
 	o.SetGPU(model, 0, f.GPUCount)
@@ -243,15 +212,14 @@ func hyperstackOffer(g *hyperstackFlavorGroup, f *hyperstackFlavor, rates map[st
 	o.Interruptible = spot
 	loc := hyperstackLocation(region)
 	o.SetLocation(region, loc)
-	if loc.Continent == "EU" {
-		o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-	}
+	o.ComplianceTags = withGDPR(loc)
 	o.Availability = shared.Unavailable
 	if f.StockAvailable {
 		o.Availability = shared.Available
 	}
-	// A GPU count so large that the price overflows or rounds to zero is garbage.
-	if o.Validate() != nil || o.PricePerHour >= 1e6 {
+	// A GPU count so large that the price overflows is garbage; one that
+	// makes the per-GPU price round to zero fails validation (offerSet.add).
+	if o.PricePerHour >= 1e6 {
 		return shared.Offer{}, false
 	}
 	return o, true
@@ -267,10 +235,10 @@ func hyperstackRates(prices hyperstackPricebook, now time.Time) map[string]float
 	for _, p := range prices {
 		name := strings.TrimSpace(p.Name)
 		rate := float64(p.Value)
-		if !(rate > 0 && rate < 1e6) {
+		if !sanePrice(rate) {
 			rate = float64(p.OriginalValue)
 		}
-		if name == "" || !(rate > 0 && rate < 1e6) {
+		if name == "" || !sanePrice(rate) {
 			continue
 		}
 		start, sok := hyperstackTime(p.StartTime)
@@ -329,11 +297,4 @@ func hyperstackLocation(region string) shared.Location {
 	}
 	country, _, _ := strings.Cut(up, "-")
 	return shared.Locate(strings.ReplaceAll(country, "_", " "), "")
-}
-
-func hyperstackNum(x float64) float64 {
-	if !(x > 0) || x > 1e12 {
-		return 0
-	}
-	return float64(int64(x*100+0.5)) / 100
 }

@@ -3,7 +3,6 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"sort"
@@ -176,24 +175,19 @@ var jarvisSizes = []int{1, 2, 4, 8}
 // Compliance: JarvisLabs publishes no certification; rows in its EU region
 // carry "gdpr".
 func parseJarvisLabs(resp jarvisResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for i := range resp.ServerMeta {
 		for _, o := range jarvisRowOffers(&resp.ServerMeta[i], now, source) {
-			if seen[o.ID] {
-				continue // the same row twice in one answer: keep the first
-			}
-			seen[o.ID] = true
-			out = append(out, o)
+			set.add(o) // the same row twice in one answer: the first is kept
 		}
 	}
-	if len(resp.ServerMeta) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("jarvislabs: %d GPU rows but none with a name, region and price", len(resp.ServerMeta))
-	}
+	out, err := set.result("jarvislabs", len(resp.ServerMeta), "GPU rows but none with a name, region and price")
 	sort.SliceStable(out, func(a, b int) bool { return out[a].ID < out[b].ID })
-	return out, nil
+	return out, err
 }
 
+// jarvisRowOffers converts one row; the caller validates each offer
+// (offerSet.add).
 func jarvisRowOffers(r *jarvisRow, now time.Time, source string) []shared.Offer {
 	gpu := strings.TrimSpace(r.GPUType)
 	region := strings.TrimSpace(r.Region)
@@ -223,15 +217,14 @@ func jarvisRowOffers(r *jarvisRow, now time.Time, source string) []shared.Offer 
 	for _, n := range jarvisSizesFor(maxGPUs) {
 		count := float64(n)
 		o := shared.Offer{
-			ID:             shared.OfferID("jarvislabs", region, gpu, workload, strconv.Itoa(n)),
-			Provider:       "jarvislabs",
-			InstanceType:   jarvisInstanceType(gpu, n, workload),
-			VCPUs:          round2(cpus * count),
-			RAMGB:          round2(ram * count),
-			Currency:       "USD",
-			ComplianceTags: []string{},
-			FetchedAt:      now,
-			Source:         source,
+			ID:           shared.OfferID("jarvislabs", region, gpu, workload, strconv.Itoa(n)),
+			Provider:     "jarvislabs",
+			InstanceType: jarvisInstanceType(gpu, n, workload),
+			VCPUs:        round2(cpus * count),
+			RAMGB:        round2(ram * count),
+			Currency:     "USD",
+			FetchedAt:    now,
+			Source:       source,
 		}
 		o.SetGPU(gpu, vram, count)
 		if hasPrice {
@@ -241,13 +234,8 @@ func jarvisRowOffers(r *jarvisRow, now time.Time, source string) []shared.Offer 
 			o.Interruptible = true
 		}
 		o.SetLocation(region, loc)
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc)
 		o.Availability = jarvisAvailability(free, n)
-		if o.Validate() != nil {
-			continue
-		}
 		out = append(out, o)
 	}
 	return out

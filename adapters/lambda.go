@@ -125,13 +125,10 @@ func parseLambda(resp lambdaResponse, now time.Time, source string) ([]shared.Of
 				continue
 			}
 			o := base
-			o.ComplianceTags = append([]string(nil), base.ComplianceTags...)
 			o.ID = shared.OfferID("lambda", name, r.Name)
 			loc := lambdaLocation(r.Name, r.Description)
 			o.SetLocation(r.Name, loc)
-			if loc.Continent == "EU" {
-				o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-			}
+			o.ComplianceTags = withGDPR(loc, base.ComplianceTags...)
 			o.Availability = shared.Available
 			out = append(out, o)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -190,21 +189,13 @@ func (l *latitude) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // Compliance: Latitude publishes no per-plan certifications here; sites in
 // Europe carry "gdpr".
 func parseLatitude(resp latitudeResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for i := range resp.Data {
 		for _, o := range latitudeOffers(&resp.Data[i], now, source) {
-			if seen[o.ID] || o.Validate() != nil {
-				continue
-			}
-			seen[o.ID] = true
-			out = append(out, o)
+			set.add(o)
 		}
 	}
-	if len(resp.Data) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("latitude: %d plans but none with GPUs and a price", len(resp.Data))
-	}
-	return out, nil
+	return set.result("latitude", len(resp.Data), "plans but none with GPUs and a price")
 }
 
 func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offer {
@@ -240,7 +231,7 @@ func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offe
 	for ri := range a.Regions {
 		r := &a.Regions[ri]
 		price := r.Pricing.USD.Hour
-		if !(price > 0 && price < 1e6) {
+		if !sanePrice(price) {
 			continue
 		}
 		sites := latitudeSites(r)
@@ -278,10 +269,7 @@ func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offe
 
 func latitudeLocate(o *shared.Offer, region string, loc shared.Location) {
 	o.SetLocation(region, loc)
-	o.ComplianceTags = []string{}
-	if loc.Continent == "EU" {
-		o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-	}
+	o.ComplianceTags = withGDPR(loc)
 }
 
 type latitudeSite struct {

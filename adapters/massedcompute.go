@@ -3,7 +3,6 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
@@ -133,23 +132,18 @@ func parseMassedCompute(resp massedResponse, now time.Time, source string) ([]sh
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for _, key := range keys {
 		p := resp.GPUInventory[key]
 		for _, o := range massedProductOffers(key, &p, now, source) {
-			if !seen[o.ID] {
-				seen[o.ID] = true
-				out = append(out, o)
-			}
+			set.add(o)
 		}
 	}
-	if len(resp.GPUInventory) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("massedcompute: %d products but none with GPUs and a price", len(resp.GPUInventory))
-	}
-	return out, nil
+	return set.result("massedcompute", len(resp.GPUInventory), "products but none with GPUs and a price")
 }
 
+// massedProductOffers converts one product; the caller validates each offer
+// (offerSet.add).
 func massedProductOffers(key string, p *massedProduct, now time.Time, source string) []shared.Offer {
 	it := p.InstanceType
 	name := strings.TrimSpace(it.Name)
@@ -185,7 +179,7 @@ func massedProductOffers(key string, p *massedProduct, now time.Time, source str
 		o.ID = shared.OfferID("massedcompute", name, "any")
 		o.SetLocation("any", shared.Location{})
 		o.Availability = shared.Unavailable
-		return massedValid(o)
+		return []shared.Offer{o}
 	}
 	var out []shared.Offer
 	for _, r := range p.Regions {
@@ -198,16 +192,9 @@ func massedProductOffers(key string, p *massedProduct, now time.Time, source str
 		o.ID = shared.OfferID("massedcompute", name, region)
 		o.SetLocation(region, massedLocation(region, r.Description))
 		o.Availability = massedAvailability(p.CapacityAvailable)
-		out = append(out, massedValid(o)...)
+		out = append(out, o)
 	}
 	return out
-}
-
-func massedValid(o shared.Offer) []shared.Offer {
-	if o.Validate() != nil {
-		return nil
-	}
-	return []shared.Offer{o}
 }
 
 func massedAvailability(capacity *float64) shared.Availability {

@@ -182,8 +182,7 @@ func parseOCI(shapes ociShapeList, products ociProductList, regions []string, no
 		}
 	}
 	regions = ociRegionList(regions)
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	gpuShapes := 0
 	for i := range shapes.Items {
 		base, ok := ociShapeOffer(&shapes.Items[i], byPart)
@@ -195,26 +194,21 @@ func parseOCI(shapes ociShapeList, products ociProductList, regions []string, no
 		for _, region := range regions {
 			o := base
 			o.ID = shared.OfferID("oci", o.InstanceType, region)
-			if seen[o.ID] {
-				continue // the same shape listed twice (display-name variants)
-			}
 			loc := ociLocation(region)
 			o.SetLocation(region, loc)
 			o.ComplianceTags = append([]string(nil), ociCompliance...)
 			if ociGDPRCountries[loc.Country] {
 				o.ComplianceTags = append(o.ComplianceTags, "gdpr")
 			}
-			if o.Validate() != nil {
-				continue
-			}
-			seen[o.ID] = true
-			out = append(out, o)
+			// The same shape listed twice (display-name variants) keeps its
+			// first valid offer.
+			set.add(o)
 		}
 	}
 	if gpuShapes == 0 && len(shapes.Items) > 0 {
 		return nil, fmt.Errorf("oci: %d shapes, %d products: %w", len(shapes.Items), len(products.Items), errOCINoOffers)
 	}
-	return out, nil
+	return set.offers(), nil
 }
 
 // ociShapeOffer builds the region-independent part of a GPU shape's offer.
@@ -417,19 +411,10 @@ func ociTrailingCount(shape string) float64 {
 // ociRegionList returns the configured regions, trimmed, lower-cased and
 // de-duplicated, or the default GPU regions.
 func ociRegionList(cfg []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, r := range cfg {
-		r = strings.ToLower(strings.TrimSpace(r))
-		if r != "" && !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
+	if out := lowerUnique(cfg); len(out) > 0 {
+		return out
 	}
-	if len(out) == 0 {
-		return ociDefaultRegions
-	}
-	return out
+	return ociDefaultRegions
 }
 
 // ociRegions maps OCI commercial (OC1) region identifiers to a country and

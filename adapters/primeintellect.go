@@ -205,10 +205,7 @@ func parsePrimeIntellect(items []piOffer, now time.Time, source string) ([]share
 		o.Interruptible = spot
 		loc := piLocation(it.Country, it.DataCenter)
 		o.SetLocation(region, loc)
-		o.ComplianceTags = []string{}
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc)
 		if j, dup := index[o.ID]; dup {
 			if o.PricePerHour < out[j].PricePerHour {
 				out[j] = o

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -40,7 +39,6 @@ const (
 	scwPageSize      = 100 // the documented maximum
 	scwMaxPages      = 100
 	scwParallelZones = 3
-	scwMaxPrice      = 1e6
 	// scwCurrency is the currency of every Scaleway price: the API quotes
 	// EUR only. Offers carry USD at the operator's configured rate
 	// (shared.SetPricesIn) with the euro figure kept as list price.
@@ -171,12 +169,9 @@ func (s *scaleway) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // zones is Config.Regions without duplicates and non-zone strings (a zone
 // becomes a URL path segment), or the default set.
 func (s *scaleway) zones() []string {
-	seen := map[string]bool{}
 	var out []string
-	for _, z := range s.cfg.Regions {
-		z = strings.ToLower(strings.TrimSpace(z))
-		if scwValidZone(z) && !seen[z] {
-			seen[z] = true
+	for _, z := range lowerUnique(s.cfg.Regions) {
+		if scwValidZone(z) {
 			out = append(out, z)
 		}
 	}
@@ -279,7 +274,7 @@ func parseScaleway(zone string, types scwServersResponse, avail scwAvailabilityR
 	for _, name := range names {
 		t := types.Servers[name]
 		name = strings.TrimSpace(name)
-		if t.malformed || name == "" || !(t.HourlyPrice > 0 && t.HourlyPrice < scwMaxPrice) {
+		if t.malformed || name == "" || !sanePrice(t.HourlyPrice) {
 			continue
 		}
 		gpuName, memGB, count := scwGPU(name, &t)
@@ -290,9 +285,9 @@ func parseScaleway(zone string, types scwServersResponse, avail scwAvailabilityR
 			ID:           shared.OfferID("scaleway", name, zone),
 			Provider:     "scaleway",
 			InstanceType: name,
-			VCPUs:        scwRound2(t.Ncpus),
-			RAMGB:        scwRound2(t.RAM / (1 << 30)),
-			DiskGB:       scwRound2(t.ScratchStorageMaxSize / 1e9),
+			VCPUs:        round2Exact(t.Ncpus),
+			RAMGB:        round2Exact(t.RAM / (1 << 30)),
+			DiskGB:       round2Exact(t.ScratchStorageMaxSize / 1e9),
 			FetchedAt:    now,
 			Source:       source,
 		}
@@ -301,10 +296,7 @@ func parseScaleway(zone string, types scwServersResponse, avail scwAvailabilityR
 			continue
 		}
 		o.SetLocation(zone, loc)
-		o.ComplianceTags = []string{"iso27001"}
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc, "iso27001")
 		o.Availability = scwAvailabilityOf(avail.Servers[name].Availability)
 		if t.EndOfService {
 			o.Availability = shared.Unavailable
@@ -404,11 +396,4 @@ func scwLocation(zone string) shared.Location {
 		return shared.Locate(cc, "")
 	}
 	return shared.Location{}
-}
-
-func scwRound2(x float64) float64 {
-	if !(x > 0) || x > 1e12 {
-		return 0
-	}
-	return math.Round(x*100) / 100
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -204,8 +203,7 @@ func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now 
 			}
 		}
 	}
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for i := range plans.Plans {
 		p := &plans.Plans[i]
 		base, ok := seewebBase(p, now, source)
@@ -219,16 +217,14 @@ func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now 
 			}
 			o := base
 			o.ID = shared.OfferID("seeweb", base.InstanceType, loc)
-			if seen[o.ID] {
+			// The first plan of an id takes it, even one that then fails
+			// validation.
+			if !set.claim(o.ID) {
 				continue
 			}
-			seen[o.ID] = true
 			where := seewebLocation(loc)
 			o.SetLocation(loc, where)
-			o.ComplianceTags = []string{"iso27001"}
-			if where.Continent == "EU" {
-				o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-			}
+			o.ComplianceTags = withGDPR(where, "iso27001")
 			switch n := hosts[[2]string{p.Name, loc}]; {
 			case n >= 2:
 				o.Availability = shared.Available
@@ -237,17 +233,15 @@ func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now 
 			default:
 				o.Availability = shared.Unavailable
 			}
-			// A price so small that it rounds to zero per GPU is garbage.
-			if o.Validate() != nil {
-				continue
-			}
-			out = append(out, o)
+			// A price so small that it rounds to zero per GPU is garbage;
+			// set.keep drops it.
+			set.keep(o)
 		}
 	}
-	if len(plans.Plans) > 0 && len(out) == 0 && seewebHasGPUPlan(plans.Plans) {
-		return nil, fmt.Errorf("seeweb: %d plans but no priced GPU plan in any region", len(plans.Plans))
+	if !seewebHasGPUPlan(plans.Plans) {
+		return set.offers(), nil // CPU-only plans are not a broken response
 	}
-	return out, nil
+	return set.result("seeweb", len(plans.Plans), "plans but no priced GPU plan in any region")
 }
 
 // seewebBase builds the region-independent part of a plan's offers; ok is

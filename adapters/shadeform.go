@@ -1,10 +1,8 @@
 package adapters
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,31 +91,11 @@ func (t *shadeformType) UnmarshalJSON(b []byte) error {
 // on demand) and, on spot rows, "hourly_price" as a string of US dollars;
 // the published schema has only region and available.
 type shadeformAvailable struct {
-	Region      string          `json:"region"`
-	Available   bool            `json:"available"`
-	DisplayName string          `json:"display_name"` // "US, Dulles, VA"
-	RentalType  string          `json:"rental_type"`
-	HourlyPrice shadeformDollar `json:"hourly_price"`
-}
-
-// shadeformDollar is a spot price in US dollars, sent as a string ("26.76")
-// or a number; anything else reads as no price.
-type shadeformDollar float64
-
-func (d *shadeformDollar) UnmarshalJSON(b []byte) error {
-	*d = 0
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if json.Unmarshal(b, &s) != nil {
-			return nil
-		}
-		b = []byte(strings.TrimSpace(s))
-	}
-	if v, err := strconv.ParseFloat(string(b), 64); err == nil {
-		*d = shadeformDollar(v)
-	}
-	return nil
+	Region      string  `json:"region"`
+	Available   bool    `json:"available"`
+	DisplayName string  `json:"display_name"` // "US, Dulles, VA"
+	RentalType  string  `json:"rental_type"`
+	HourlyPrice decimal `json:"hourly_price"` // US dollars, usually a string ("26.76")
 }
 
 func (s *shadeform) Fetch(ctx context.Context) ([]shared.Offer, error) {
@@ -160,21 +138,13 @@ func (s *shadeform) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // Compliance: Shadeform publishes no certification for the clouds it
 // resells; EU locations carry "gdpr".
 func parseShadeform(resp shadeformResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for i := range resp.InstanceTypes {
 		for _, o := range shadeformOffers(&resp.InstanceTypes[i], now, source) {
-			if seen[o.ID] || o.Validate() != nil {
-				continue
-			}
-			seen[o.ID] = true
-			out = append(out, o)
+			set.add(o)
 		}
 	}
-	if len(resp.InstanceTypes) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("shadeform: %d instance types but none with GPUs and a price", len(resp.InstanceTypes))
-	}
-	return out, nil
+	return set.result("shadeform", len(resp.InstanceTypes), "instance types but none with GPUs and a price")
 }
 
 // shadeformRegion gathers the on-demand and spot rows of one region.
@@ -199,9 +169,9 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 	base := shared.Offer{
 		Provider:     "shadeform",
 		InstanceType: cloud + "/" + native,
-		VCPUs:        shadeformNum(cfg.VCPUs),
+		VCPUs:        round2(cfg.VCPUs),
 		RAMGB:        shadeformRAMGB(cfg.MemoryInGB, cfg.NumGPUs),
-		DiskGB:       shadeformNum(cfg.StorageInGB),
+		DiskGB:       round2(cfg.StorageInGB),
 		Currency:     "USD",
 		FetchedAt:    now,
 		Source:       source,
@@ -210,7 +180,7 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 	onDemand := t.HourlyPrice / 100
 	regions := shadeformRegions(t.Availability)
 	if len(regions) == 0 {
-		if !shadeformSanePrice(onDemand) {
+		if !sanePrice(onDemand) {
 			return nil
 		}
 		o := base
@@ -226,14 +196,14 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 		o := base
 		o.ID = shared.OfferID("shadeform", cloud, shade, r.code)
 		spot := 0.0
-		if r.spotAvail && shadeformSanePrice(r.spotPrice) {
+		if r.spotAvail && sanePrice(r.spotPrice) {
 			spot = r.spotPrice
 		}
 		switch {
-		case r.onDemand && shadeformSanePrice(onDemand):
+		case r.onDemand && sanePrice(onDemand):
 			o.SetPrices(onDemand, spot)
 			o.Availability = shadeformAvailability(r.odAvail)
-		case shadeformSanePrice(r.spotPrice):
+		case sanePrice(r.spotPrice):
 			// No on-demand row (or price) here: only the spot tier is sold.
 			o.SetPrices(r.spotPrice, 0)
 			o.Interruptible = true
@@ -243,10 +213,7 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 		}
 		loc := shadeformLocation(r.code, r.display)
 		o.SetLocation(r.code, loc)
-		o.ComplianceTags = []string{}
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc)
 		out = append(out, o)
 	}
 	return out
@@ -352,20 +319,8 @@ func shadeformRAMGB(v, gpus float64) float64 {
 	if gpus > 0 && v/gpus > 2048 {
 		v /= 1024
 	}
-	return shadeformNum(v)
+	return round2(v)
 }
-
-// shadeformNum rounds a spec to two decimals and drops absurd values.
-func shadeformNum(x float64) float64 {
-	if !(x > 0) || x > 1e12 {
-		return 0
-	}
-	return float64(int64(x*100+0.5)) / 100
-}
-
-// shadeformSanePrice rejects missing, negative and absurd prices (the last
-// would overflow the six-decimal rounding in shared.Offer).
-func shadeformSanePrice(p float64) bool { return p > 0 && p < 1e6 }
 
 // shadeformCities maps the city part of Shadeform region codes
 // ("<city>-<country>-<n>", e.g. "desmoines-usa-1") that shared.Locate does

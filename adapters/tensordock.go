@@ -181,8 +181,7 @@ func (t *tensordock) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // carry "gdpr".
 func parseTensorDock(resp tensordockResponse, now time.Time, source string) ([]shared.Offer, error) {
 	hosts := resp.Data.Hostnodes
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	gpuEntries := 0
 	for i := range hosts {
 		h := &hosts[i]
@@ -193,20 +192,15 @@ func parseTensorDock(resp tensordockResponse, now time.Time, source string) ([]s
 		for _, g := range h.AvailableResources.GPUs {
 			gpuEntries++
 			for _, o := range tensordockQuotes(h, g, region, loc, now, source) {
-				if !seen[o.ID] {
-					seen[o.ID] = true
-					out = append(out, o)
-				}
+				set.add(o)
 			}
 		}
 	}
-	if gpuEntries > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("tensordock: %d GPU listings but none with a name and a price", gpuEntries)
-	}
-	return out, nil
+	return set.result("tensordock", gpuEntries, "GPU listings but none with a name and a price")
 }
 
-// tensordockQuotes builds the offers of one GPU model on one host.
+// tensordockQuotes builds the offers of one GPU model on one host; the
+// caller validates each offer (offerSet.add).
 func tensordockQuotes(h *tensordockHostnode, g tensordockGPU, region string, loc shared.Location, now time.Time, source string) []shared.Offer {
 	v0 := strings.TrimSpace(g.V0Name)
 	name := strings.TrimSpace(g.DisplayName)
@@ -240,24 +234,21 @@ func tensordockQuotes(h *tensordockHostnode, g tensordockGPU, region string, loc
 			continue
 		}
 		o := shared.Offer{
-			ID:             shared.OfferID("tensordock", h.ID, v0, strconv.Itoa(n)+"x"),
-			Provider:       "tensordock",
-			InstanceType:   fmt.Sprintf("%dx %s (hostnode %s)", n, v0, h.ID),
-			VCPUs:          round2(vcpus),
-			RAMGB:          round2(ram),
-			DiskGB:         round2(disk),
-			Currency:       "USD",
-			ComplianceTags: []string{},
-			FetchedAt:      now,
-			Source:         source,
+			ID:           shared.OfferID("tensordock", h.ID, v0, strconv.Itoa(n)+"x"),
+			Provider:     "tensordock",
+			InstanceType: fmt.Sprintf("%dx %s (hostnode %s)", n, v0, h.ID),
+			VCPUs:        round2(vcpus),
+			RAMGB:        round2(ram),
+			DiskGB:       round2(disk),
+			Currency:     "USD",
+			FetchedAt:    now,
+			Source:       source,
 		}
 		o.SetGPU(name, 0, float64(n))
 		o.ProviderGPUName = v0
 		o.SetPrices(price, 0)
 		o.SetLocation(region, loc)
-		if loc.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(loc)
 		switch {
 		case n > free:
 			o.Availability = shared.Unavailable
@@ -266,9 +257,7 @@ func tensordockQuotes(h *tensordockHostnode, g tensordockGPU, region string, loc
 		default:
 			o.Availability = shared.Available
 		}
-		if o.Validate() == nil {
-			out = append(out, o)
-		}
+		out = append(out, o)
 	}
 	return out
 }

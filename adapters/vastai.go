@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -265,24 +264,19 @@ pages:
 // "iso27001"; offers located in Europe add "gdpr". Individual hosts carry
 // no certification.
 func parseVastAI(resp vastResponse, now time.Time, source string) ([]shared.Offer, error) {
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for i := range resp.Offers {
-		o, ok := vastOfferOf(&resp.Offers[i], now, source)
-		if !ok || seen[o.ID] {
-			continue
+		// A GPU count so large that the per-GPU price rounds to zero is
+		// garbage; set.add drops it.
+		if o, ok := vastOfferOf(&resp.Offers[i], now, source); ok {
+			set.add(o)
 		}
-		seen[o.ID] = true
-		out = append(out, o)
 	}
-	if len(resp.Offers) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("vastai: %d offers but none with GPUs and a price", len(resp.Offers))
-	}
-	return out, nil
+	return set.result("vastai", len(resp.Offers), "offers but none with GPUs and a price")
 }
 
 // vastOfferOf converts one search result; ok is false for entries that are
-// not priced GPU offers.
+// not priced GPU offers. The caller validates the offer (offerSet.add).
 func vastOfferOf(v *vastOffer, now time.Time, source string) (shared.Offer, bool) {
 	id := v.key()
 	name := strings.TrimSpace(v.GPUName)
@@ -298,36 +292,28 @@ func vastOfferOf(v *vastOffer, now time.Time, source string) (shared.Offer, bool
 		spot = 0
 	}
 	o := shared.Offer{
-		ID:             shared.OfferID("vastai", strconv.FormatInt(id, 10)),
-		Provider:       "vastai",
-		InstanceType:   vastInstanceType(v, name),
-		VCPUs:          round2(v.CPUCoresEffective),
-		RAMGB:          vastRAMGB(v),
-		DiskGB:         round2(max(v.DiskSpace, 0)),
-		Currency:       "USD",
-		ComplianceTags: []string{},
-		FetchedAt:      now,
-		Source:         source,
+		ID:           shared.OfferID("vastai", strconv.FormatInt(id, 10)),
+		Provider:     "vastai",
+		InstanceType: vastInstanceType(v, name),
+		VCPUs:        round2(v.CPUCoresEffective),
+		RAMGB:        vastRAMGB(v),
+		DiskGB:       round2(max(v.DiskSpace, 0)),
+		Currency:     "USD",
+		FetchedAt:    now,
+		Source:       source,
 	}
 	o.SetGPU(name, max(v.GPURAM, 0)/1024, v.NumGPUs)
-	switch {
-	case sanePrice(onDemand):
-		o.SetPrices(onDemand, spot)
-	case spot > 0:
-		// Listed only for bidding: the bid is the price, and it can be lost.
-		o.SetPrices(spot, 0)
-		o.Interruptible = true
-	default:
+	// An ask listed only for bidding is sold at the bid, and it can be lost.
+	if !setPricesOrSpot(&o, onDemand, spot) {
 		return shared.Offer{}, false
 	}
 	region, loc := vastLocation(v.Geolocation)
 	o.SetLocation(region, loc)
+	var certs []string
 	if vastDatacenter(v) && vastVerified(v) {
-		o.ComplianceTags = append(o.ComplianceTags, "iso27001")
+		certs = append(certs, "iso27001")
 	}
-	if loc.Continent == "EU" {
-		o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-	}
+	o.ComplianceTags = withGDPR(loc, certs...)
 	// We asked for rentable asks only, so an entry that omits the flag is one.
 	rentable, known := v.Rentable.truth()
 	rentable = rentable || !known
@@ -336,22 +322,7 @@ func vastOfferOf(v *vastOffer, now time.Time, source string) (shared.Offer, bool
 	if rentable && !rented {
 		o.Availability = shared.Available
 	}
-	// A GPU count so large that the per-GPU price rounds to zero is garbage.
-	if o.Validate() != nil {
-		return shared.Offer{}, false
-	}
 	return o, true
-}
-
-// sanePrice rejects missing, negative and absurd hourly prices (the last
-// would overflow the six-decimal rounding in shared.Offer).
-func sanePrice(p float64) bool { return p > 0 && p < 1e6 }
-
-func round2(x float64) float64 {
-	if !(x > 0) || x > 1e12 {
-		return 0
-	}
-	return float64(int64(x*100+0.5)) / 100
 }
 
 // vastInstanceType names an offer the way a Vast user would describe it:

@@ -3,7 +3,6 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"sort"
@@ -202,9 +201,11 @@ func (v *verda) token(ctx context.Context) (string, error) {
 // Verda is a Finnish company, so all offers carry "gdpr".
 func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.Time, source string) ([]shared.Offer, error) {
 	odAt, spotAt := verdaWhere(onDemand), verdaWhere(spot)
-	var out []shared.Offer
-	seen, seenID := map[string]bool{}, map[string]bool{}
-	usable := 0
+	// verdaBase validated all of a type's offer but its id, location,
+	// availability and tags, which are always valid here: every usable type
+	// gives an offer, so the set is empty exactly when no type was usable.
+	var set offerSet
+	seen := map[string]bool{}
 	for i := range types {
 		t := &types[i]
 		base, ok := verdaBase(t, now, source)
@@ -212,29 +213,20 @@ func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.
 			continue
 		}
 		seen[t.InstanceType] = true
-		usable++
 		locs := verdaUnion(odAt[t.InstanceType], spotAt[t.InstanceType])
 		if len(locs) == 0 {
 			o := base
 			o.ComplianceTags = []string{"gdpr"}
 			o.ID = shared.OfferID("verda", t.InstanceType, "any")
-			if seenID[o.ID] {
-				continue
-			}
-			seenID[o.ID] = true
 			o.SetLocation("any", shared.Location{})
 			o.Availability = shared.Unavailable
-			out = append(out, o)
+			set.add(o)
 			continue
 		}
 		for _, loc := range locs {
 			o := base
 			o.ComplianceTags = []string{"gdpr"}
 			o.ID = shared.OfferID("verda", t.InstanceType, loc)
-			if seenID[o.ID] {
-				continue // OfferID folds odd characters; two raw names can meet
-			}
-			seenID[o.ID] = true
 			o.SetLocation(loc, verdaLocation(loc))
 			switch {
 			case odAt[t.InstanceType][loc] || o.Interruptible:
@@ -242,13 +234,10 @@ func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.
 			default:
 				o.Availability = shared.Limited
 			}
-			out = append(out, o)
+			set.add(o) // OfferID folds odd characters; two raw names can meet
 		}
 	}
-	if len(types) > 0 && usable == 0 {
-		return nil, fmt.Errorf("verda: %d instance types but none with GPUs and a price", len(types))
-	}
-	return out, nil
+	return set.result("verda", len(types), "instance types but none with GPUs and a price")
 }
 
 // verdaBase builds the location-independent part of a type's offers; ok is
@@ -281,13 +270,7 @@ func verdaBase(t *verdaType, now time.Time, source string) (shared.Offer, bool) 
 		Source:       source,
 	}
 	o.SetGPU(name, max(float64(t.GPUMemory.SizeInGigabytes), 0)/count, count)
-	switch {
-	case sanePrice(onDemand):
-		o.SetPrices(onDemand, spotPrice)
-	case spotPrice > 0:
-		o.SetPrices(spotPrice, 0)
-		o.Interruptible = true
-	default:
+	if !setPricesOrSpot(&o, onDemand, spotPrice) {
 		return shared.Offer{}, false
 	}
 	// A count so large that the per-GPU price rounds to zero is garbage;

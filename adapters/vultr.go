@@ -3,11 +3,9 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +44,6 @@ const (
 	// hourly_cost in its own responses). Used only when hourly_cost is absent.
 	vultrHoursPerMonth      = 730
 	vultrMetalHoursPerMonth = 672
-	vultrMaxPrice           = 1e6
 )
 
 type vultr struct {
@@ -204,20 +201,16 @@ func parseVultr(resp vultrPage, now time.Time, base string) ([]shared.Offer, err
 		p.metal = true
 		all = append(all, vultrSourced{p, base + vultrMetalPath})
 	}
-	var out []shared.Offer
-	seen := map[string]bool{}
+	var set offerSet
 	for i := range all {
 		for _, o := range vultrOffers(&all[i].plan, now, all[i].source) {
-			if !seen[o.ID] {
-				seen[o.ID] = true
-				out = append(out, o)
-			}
+			set.add(o)
 		}
 	}
-	if len(out) == 0 && vultrAnyGPU(all) {
-		return nil, fmt.Errorf("vultr: %d plans, GPU plans among them, but none with a price", len(all))
+	if !vultrAnyGPU(all) {
+		return set.offers(), nil // an all-CPU listing is not a broken one
 	}
-	return out, nil
+	return set.result("vultr", len(all), "plans, GPU plans among them, but none with a price")
 }
 
 // vultrAnyGPU reports whether any plan looks like a GPU plan, so an all-CPU
@@ -240,7 +233,8 @@ type vultrSourced struct {
 }
 
 // vultrOffers converts one plan; it returns nothing for CPU-only, unpriced,
-// nameless or malformed plans.
+// nameless or malformed plans. The caller validates each offer
+// (offerSet.add).
 func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	id := strings.TrimSpace(p.ID)
 	if p.malformed || id == "" {
@@ -255,11 +249,11 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 		hours = vultrMetalHoursPerMonth
 	}
 	hourly := p.HourlyCost
-	if !vultrSanePrice(hourly) {
+	if !sanePrice(hourly) {
 		hourly = p.MonthlyCost / hours
 	}
 	spot := p.HourlyCostPreemptible
-	if !vultrSanePrice(spot) {
+	if !sanePrice(spot) {
 		spot = 0
 	}
 	onDemand := p.DeployOnDemand == nil || *p.DeployOnDemand
@@ -267,9 +261,9 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	base := shared.Offer{
 		Provider:     "vultr",
 		InstanceType: id,
-		VCPUs:        vultrPositive(vultrFirst(p.VCPUCount, p.CPUThreads, p.CPUCount)),
-		RAMGB:        vultrRound2(p.RAM / 1024),
-		DiskGB:       vultrRound2(float64(p.Disk) * max(p.DiskCount, 1)),
+		VCPUs:        positive(vultrFirst(p.VCPUCount, p.CPUThreads, p.CPUCount)),
+		RAMGB:        round2Exact(p.RAM / 1024),
+		DiskGB:       round2Exact(float64(p.Disk) * max(p.DiskCount, 1)),
 		Currency:     "USD",
 		FetchedAt:    now,
 		Source:       source,
@@ -277,7 +271,7 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	base.SetGPU(gpuName, mem, count)
 	deployable := true
 	switch {
-	case onDemand && vultrSanePrice(hourly):
+	case onDemand && sanePrice(hourly):
 		if !preemptible {
 			spot = 0
 		}
@@ -285,22 +279,21 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	case preemptible:
 		base.SetPrices(spot, 0)
 		base.Interruptible = true
-	case vultrSanePrice(hourly):
+	case sanePrice(hourly):
 		base.SetPrices(hourly, 0)
 		deployable = false
 	default:
 		return nil
 	}
-	locations := vultrLocations(p.Locations)
+	// The locations, without empty and repeated codes, sorted so that offer
+	// order is stable.
+	locations := sortedCodes(p.Locations)
 	if len(locations) == 0 || !deployable {
 		o := base
 		o.ID = shared.OfferID("vultr", id, "any")
 		o.SetLocation("any", shared.Location{})
 		o.ComplianceTags = []string{"soc2", "iso27001"}
 		o.Availability = shared.Unavailable
-		if o.Validate() != nil {
-			return nil
-		}
 		return []shared.Offer{o}
 	}
 	var out []shared.Offer
@@ -309,14 +302,9 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 		o.ID = shared.OfferID("vultr", id, loc)
 		where := vultrLocation(loc)
 		o.SetLocation(loc, where)
-		o.ComplianceTags = []string{"soc2", "iso27001"}
-		if where.Continent == "EU" {
-			o.ComplianceTags = append(o.ComplianceTags, "gdpr")
-		}
+		o.ComplianceTags = withGDPR(where, "soc2", "iso27001")
 		o.Availability = shared.Available
-		if o.Validate() == nil {
-			out = append(out, o)
-		}
+		out = append(out, o)
 	}
 	return out
 }
@@ -406,22 +394,6 @@ func vultrGPUFromID(id string) (model string, count, vram float64) {
 	return "", 0, 0
 }
 
-// vultrLocations drops empty and repeated location codes and sorts them so
-// offer order is stable.
-func vultrLocations(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, l := range in {
-		l = strings.ToLower(strings.TrimSpace(l))
-		if l != "" && !seen[l] {
-			seen[l] = true
-			out = append(out, l)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // vultrRegions maps Vultr's location codes to a country and state or city.
 var vultrRegions = map[string][2]string{
 	"ewr": {"US", "NJ"}, "ord": {"US", "IL"}, "dfw": {"US", "TX"}, "sea": {"US", "WA"},
@@ -441,8 +413,6 @@ func vultrLocation(code string) shared.Location {
 	return shared.Location{}
 }
 
-func vultrSanePrice(p float64) bool { return p > 0 && p < vultrMaxPrice }
-
 func vultrFirst(xs ...float64) float64 {
 	for _, x := range xs {
 		if x > 0 {
@@ -450,18 +420,4 @@ func vultrFirst(xs ...float64) float64 {
 		}
 	}
 	return 0
-}
-
-func vultrPositive(x float64) float64 {
-	if !(x > 0) || x > 1e6 {
-		return 0
-	}
-	return x
-}
-
-func vultrRound2(x float64) float64 {
-	if !(x > 0) || x > 1e12 {
-		return 0
-	}
-	return math.Round(x*100) / 100
 }

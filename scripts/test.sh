@@ -2,7 +2,7 @@
 # The project's test command (README: scripts/task test).
 #  1. gofmt + go vet
 #  2. unit, property and integration tests with the race detector; a real
-#     nats-server, Redis and OpenBao (Vault API) are started for the
+#     nats-server, Redis, OpenBao (Vault API) and PostgreSQL are started for the
 #     integration suites
 #  3. every fuzz target for FUZZTIME (default 10s)
 # With GPUBROKER_REQUIRE_SERVICES=1 (set by .ci/run) an integration test
@@ -15,10 +15,12 @@ scripts/lint.sh
 
 # Real services for the integration suites. Tests that stop and restart
 # Redis themselves run their own redis-server binary, installed here.
-trap 'scripts/nats.sh stop; scripts/redis.sh stop; scripts/bao.sh stop' EXIT
+trap 'scripts/nats.sh stop; scripts/redis.sh stop; scripts/bao.sh stop; scripts/postgres.sh stop' EXIT
 scripts/nats.sh start
 scripts/redis.sh start
 scripts/bao.sh start
+scripts/postgres.sh start
+export GPUBROKER_TEST_DATABASE_URL=$(scripts/postgres.sh url)
 export GPUBROKER_TEST_NATS_URL=$(scripts/nats.sh url)
 export GPUBROKER_TEST_REDIS_URL=$(scripts/redis.sh url)
 export GPUBROKER_TEST_VAULT_ADDR=$(scripts/bao.sh addr) GPUBROKER_TEST_VAULT_TOKEN=root
