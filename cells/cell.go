@@ -16,6 +16,7 @@ import (
 	"github.com/gpubroker/gpubroker/adapters/credentials"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/accounts"
 	"github.com/gpubroker/gpubroker/edge/cache"
 	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/shared"
@@ -251,6 +252,7 @@ func (c *Cell) startEdge(ctx context.Context) error {
 	c.stops = append(c.stops, func(context.Context) error { return src.Close() })
 	lcfg := ratelimit.Config{OnRedisError: c.redisErrorLogger("rate limiter")}
 	ccfg := edge.CacheConfig{Disabled: c.cfg.CacheDisabled, PricingTTL: c.cfg.PricingTTL, StaticTTL: c.cfg.StaticTTL, StaleFor: c.cfg.StaleFor}
+	var loginLimiter *ratelimit.Limiter
 	if c.cfg.RedisURL != "" {
 		rdb, err := openRedis(c.cfg.RedisURL)
 		if err != nil {
@@ -260,8 +262,13 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		lcfg.Redis = rdb
 		lcfg.KeyPrefix = "gpubroker:" + c.cfg.Cell + ":ratelimit:"
 		ccfg.L1 = cache.NewRedisL1(rdb, "gpubroker:"+c.cfg.Cell+":cache:")
+		loginLimiter = accounts.NewLoginLimiter(rdb, nil)
 	}
-	store, err := c.credentialStore()
+	creds, err := c.credentialStore()
+	if err != nil {
+		return err
+	}
+	db, issuer, err := c.openAccounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -271,7 +278,8 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: src,
 		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
 		MaxWaiting: c.cfg.MaxWaiting, AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
-		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits, Credentials: store,
+		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits, Credentials: creds,
+		Store: db, Issuer: issuer, Development: c.cfg.Development, Accounts: accounts.Config{LoginLimiter: loginLimiter},
 		Auth: edge.AuthConfig{APIKeys: c.cfg.ClientKeys, JWTPublicKey: c.cfg.JWTPublicKey, JWTIssuer: c.cfg.JWTIssuer,
 			TrustedProxies: c.cfg.TrustedProxies},
 	})
@@ -293,5 +301,8 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		served <- err
 	}()
 	c.stops = append(c.stops, func(context.Context) error { ecancel(); return <-served })
+	if c.cfg.SyncInterval > 0 {
+		c.startSync(ectx, src, db)
+	}
 	return nil
 }

@@ -29,6 +29,8 @@ func startCell(t *testing.T, mutate func(*Config)) *Cell {
 	cfg.AccessLog = false
 	// These tests make many anonymous requests; rate limits have their own.
 	cfg.PlanLimits = map[string]int{"free": 1 << 30}
+	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
+	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -355,6 +357,7 @@ func TestRolesOverExternalNATS(t *testing.T) {
 	cfg := Defaults()
 	cfg.Cell, cfg.NATSURL, cfg.HTTPAddr, cfg.SimStepEvery, cfg.AccessLog = cell, url, "127.0.0.1:0", 0, false
 	cfg.PlanLimits = map[string]int{"free": 1 << 30}
+	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
 
 	sim, err := Start(cfg, Roles{Simulator: true}, quiet)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/accounts"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -65,6 +66,18 @@ type Config struct {
 	VaultMount  string
 	VaultPrefix string
 
+	// DatabaseURL selects PostgreSQL; empty keeps accounts and price
+	// history in the embedded store under DataDir.
+	DatabaseURL string
+	DataDir     string
+	// JWTPrivateKey signs access tokens; nil loads or creates one in DataDir.
+	JWTPrivateKey ed25519.PrivateKey
+	// Development allows http:// webhook URLs.
+	Development bool
+	// SyncInterval is how often the data-sync job records offers and price
+	// history (default 1 h; 0 disables it in this process).
+	SyncInterval time.Duration
+
 	ProbeInterval   time.Duration
 	BreakerOpenFor  time.Duration
 	WorkerQueueSize int
@@ -96,6 +109,8 @@ func Defaults() Config {
 		PlanLimits:      map[string]int{"free": 10, "pro": 100, "enterprise": 1000},
 		JWTIssuer:       "gpubroker",
 		ProbeInterval:   30 * time.Second,
+		DataDir:         ".gpubroker",
+		SyncInterval:    time.Hour,
 		BreakerOpenFor:  30 * time.Second,
 	}
 }
@@ -229,6 +244,17 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		if err := shared.SetUSDRates(rates); err != nil {
 			errs = append(errs, "GPUBROKER_FX_RATES: "+err.Error())
 		}
+	}
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("GPUBROKER_DATA_DIR", &c.DataDir)
+	boolean("GPUBROKER_DEVELOPMENT", &c.Development)
+	dur("GPUBROKER_SYNC_INTERVAL", &c.SyncInterval)
+	if v, ok := lookup("GPUBROKER_JWT_PRIVATE_KEY"); ok && strings.TrimSpace(v) != "" {
+		k, err := accounts.ParsePrivateKey([]byte(v))
+		if err != nil {
+			errs = append(errs, "GPUBROKER_JWT_PRIVATE_KEY: "+err.Error())
+		}
+		c.JWTPrivateKey = k
 	}
 	str("VAULT_ADDR", &c.VaultAddr)
 	if v, ok := lookup("VAULT_TOKEN"); ok && strings.TrimSpace(v) != "" {

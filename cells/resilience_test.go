@@ -63,6 +63,7 @@ func TestSharedRateBudgetAcrossEdges(t *testing.T) {
 	cell := fmt.Sprintf("rl%d", time.Now().UnixNano()%1_000_000)
 	mutate := func(cfg *Config) {
 		cfg.Cell = cell
+		cfg.Providers = []string{"lambda", "vastai"}
 		cfg.RedisURL = url
 		cfg.PlanLimits = map[string]int{"free": 10, "pro": limit}
 		cfg.ClientKeys = []edge.APIKey{edge.NewAPIKey("acme", "pro", secret)}
@@ -71,6 +72,7 @@ func TestSharedRateBudgetAcrossEdges(t *testing.T) {
 	bcfg := Defaults()
 	mutate(&bcfg)
 	bcfg.HTTPAddr, bcfg.NATSURL, bcfg.AccessLog = "127.0.0.1:0", a.NATSURL(), false
+	bcfg.DataDir, bcfg.SyncInterval = t.TempDir(), 0
 	b, err := Start(bcfg, Roles{Edge: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +214,7 @@ func TestRedisOutageIsInvisibleToClients(t *testing.T) {
 	c := startCell(t, func(cfg *Config) {
 		cfg.RedisURL = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
 		cfg.PricingTTL = 500 * time.Millisecond // keep the L1 cache busy
+		cfg.Providers = []string{"lambda", "vastai", "runpod"}
 	})
 	base := "http://" + c.HTTPAddr()
 	hammer := func(n int) {
@@ -251,6 +254,7 @@ func TestRedisOutageIsInvisibleToClients(t *testing.T) {
 // the provider recovers.
 func TestFaultyProvidersAndBreakerRecovery(t *testing.T) {
 	c := startCell(t, func(cfg *Config) {
+		cfg.Providers = []string{"lambda", "oci", "azure", "vastai"}
 		cfg.ProbeInterval = 100 * time.Millisecond
 		cfg.BreakerOpenFor = time.Second
 		cfg.PricingTTL = time.Second
@@ -306,6 +310,7 @@ func TestFaultyProvidersAndBreakerRecovery(t *testing.T) {
 // has asked for yet cost that provider exactly one upstream call.
 func TestStampedeOneUpstreamFetch(t *testing.T) {
 	c := startCell(t, func(cfg *Config) {
+		cfg.Providers = []string{"runpod", "lambda"}
 		cfg.ProbeInterval = time.Hour
 		cfg.SimFaults = map[string]simulator.Fault{"runpod": {LatencyMS: 300}}
 	})

@@ -46,6 +46,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	logs := &syncBuffer{}
 	cfg := Defaults()
 	cfg.HTTPAddr, cfg.SimStepEvery, cfg.AccessLog = "127.0.0.1:0", 0, true
+	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
 	cfg.PlanLimits = map[string]int{"free": 1 << 30, "enterprise": 1 << 30}
 	cfg.ClientKeys = []edge.APIKey{edge.NewAPIKey("acme", "enterprise", clientKey)}
 	cfg.APIKeys = map[string]shared.Secret{"lambda": shared.NewSecret(providerKey)}

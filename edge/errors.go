@@ -23,6 +23,7 @@ const (
 	codeOverloaded          = "overloaded"
 	codeForbidden           = "forbidden"
 	codeStoreUnavailable    = "store_unavailable"
+	codeConflict            = "conflict"
 )
 
 // apiError is a client-visible error; field names the offending parameter

@@ -2,27 +2,37 @@ package edge
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
-
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/edge/accounts"
 )
 
 // Identity is who a request is rate limited as.
 type Identity struct {
-	Kind    string // "jwt", "api_key" or "anonymous"
-	Subject string // user id, API key id, or client IP
+	Kind    string // "jwt", "service", "api_key" or "anonymous"
+	Subject string // user id, service id, API key id, or client IP
 	Plan    string
-	// Key is the rate-limit bucket: one per user, API key or client IP.
+	// Key is the rate-limit bucket: one per user (a user's tokens and stored
+	// API keys share it), service, configured API key or client IP.
 	Key string
+	// UserID is the account behind the credential: the user of a token or
+	// stored API key, the owner of a service. Empty for configured API keys
+	// and anonymous callers.
+	UserID string
+	// Scopes are a service token's permissions.
+	Scopes []string
 }
 
 // APIKey is a configured credential. Only its SHA-256 is kept.
@@ -45,6 +55,9 @@ type AuthConfig struct {
 	// JWT authentication. Only alg EdDSA is accepted.
 	JWTPublicKey ed25519.PublicKey
 	JWTIssuer    string
+	// JWTAudience, when set, must be among a token's aud (the Issuer's
+	// tokens carry "gpubroker").
+	JWTAudience string
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 }
@@ -54,10 +67,15 @@ type authenticator struct {
 	cfg     AuthConfig
 	parser  *jwt.Parser
 	keyfunc jwt.Keyfunc
+	// stored resolves API keys kept in the database; nil without a store.
+	stored *accounts.KeyAuth
 }
 
-func newAuthenticator(cfg AuthConfig) *authenticator {
-	a := &authenticator{keys: map[[32]byte]APIKey{}, cfg: cfg}
+// keyLookupTimeout bounds the store lookup of an API key not yet cached.
+const keyLookupTimeout = time.Second
+
+func newAuthenticator(cfg AuthConfig, stored *accounts.KeyAuth) *authenticator {
+	a := &authenticator{keys: map[[32]byte]APIKey{}, cfg: cfg, stored: stored}
 	for _, k := range cfg.APIKeys {
 		a.keys[k.hash] = k
 	}
@@ -65,45 +83,72 @@ func newAuthenticator(cfg AuthConfig) *authenticator {
 	if cfg.JWTIssuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.JWTIssuer))
 	}
+	if cfg.JWTAudience != "" {
+		opts = append(opts, jwt.WithAudience(cfg.JWTAudience))
+	}
 	a.parser = jwt.NewParser(opts...)
 	a.keyfunc = func(*jwt.Token) (any, error) { return cfg.JWTPublicKey, nil }
 	return a
 }
 
-type tokenClaims struct {
-	Plan string `json:"plan"`
-	jwt.RegisteredClaims
-}
-
-var errUnauthorized = errors.New("unauthorized")
+var (
+	errUnauthorized = errors.New("unauthorized")
+	// errAuthUnavailable: the credential could not be checked (store down).
+	errAuthUnavailable = errors.New("credential store unavailable")
+)
 
 // identify authenticates a request. A credential that is presented but
 // invalid is an error (401): it never silently falls back to anonymous.
 // Client-declared plans (the seeds' X-Plan header) are ignored.
 func (a *authenticator) identify(ctx *fasthttp.RequestCtx) (Identity, error) {
 	if key := ctx.Request.Header.Peek("X-Api-Key"); len(key) > 0 {
-		k, ok := a.keys[sha256.Sum256(key)]
-		if !ok {
-			return Identity{}, fmt.Errorf("%w: unknown API key", errUnauthorized)
-		}
-		return Identity{Kind: "api_key", Subject: k.ID, Plan: k.Plan, Key: "key:" + k.ID}, nil
+		return a.apiKey(key)
 	}
 	if auth := ctx.Request.Header.Peek("Authorization"); len(auth) > 0 {
 		tok, ok := bytes.CutPrefix(auth, []byte("Bearer "))
 		if !ok || a.cfg.JWTPublicKey == nil {
 			return Identity{}, fmt.Errorf("%w: unsupported Authorization scheme", errUnauthorized)
 		}
-		var c tokenClaims
+		var c accounts.Claims
 		if _, err := a.parser.ParseWithClaims(string(bytes.TrimSpace(tok)), &c, a.keyfunc); err != nil {
 			return Identity{}, fmt.Errorf("%w: invalid token", errUnauthorized)
 		}
 		if c.Subject == "" {
 			return Identity{}, fmt.Errorf("%w: token has no subject", errUnauthorized)
 		}
-		return Identity{Kind: "jwt", Subject: c.Subject, Plan: c.Plan, Key: "user:" + c.Subject}, nil
+		switch c.Kind {
+		case "":
+			return Identity{Kind: "jwt", Subject: c.Subject, Plan: c.Plan, Key: "user:" + c.Subject, UserID: c.Subject}, nil
+		case accounts.KindService:
+			return Identity{Kind: "service", Subject: c.Subject, Plan: c.Plan, Key: "service:" + c.Subject,
+				UserID: c.UserID, Scopes: c.Scopes}, nil
+		}
+		return Identity{}, fmt.Errorf("%w: unknown token kind", errUnauthorized)
 	}
 	ip := a.clientIP(ctx)
 	return Identity{Kind: "anonymous", Subject: ip, Plan: "free", Key: "ip:" + ip}, nil
+}
+
+// apiKey resolves an X-API-Key: the configured keys first (a map lookup),
+// then, for keys shaped like stored ones, the database through the
+// KeyAuth caches.
+func (a *authenticator) apiKey(key []byte) (Identity, error) {
+	if k, ok := a.keys[sha256.Sum256(key)]; ok {
+		return Identity{Kind: "api_key", Subject: k.ID, Plan: k.Plan, Key: "key:" + k.ID}, nil
+	}
+	if a.stored == nil {
+		return Identity{}, fmt.Errorf("%w: unknown API key", errUnauthorized)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), keyLookupTimeout)
+	defer cancel()
+	o, err := a.stored.Lookup(ctx, key)
+	switch {
+	case errors.Is(err, accounts.ErrUnknownKey):
+		return Identity{}, fmt.Errorf("%w: unknown API key", errUnauthorized)
+	case err != nil:
+		return Identity{}, errAuthUnavailable
+	}
+	return Identity{Kind: "api_key", Subject: o.KeyID, Plan: o.Plan, Key: "user:" + o.UserID, UserID: o.UserID}, nil
 }
 
 // clientIP is the peer address, or, when the peer is a trusted proxy, the

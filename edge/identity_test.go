@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"net"
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func TestIdentify(t *testing.T) {
 		JWTPublicKey:   pub,
 		JWTIssuer:      "gpubroker",
 		TrustedProxies: trusted,
-	})
+	}, nil)
 	sign := func(method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
 		s, err := jwt.NewWithClaims(method, claims).SignedString(key)
 		if err != nil {
@@ -47,10 +48,10 @@ func TestIdentify(t *testing.T) {
 		wantErr bool
 		want    Identity
 	}{
-		{"api key", "1.2.3.4:5", map[string]string{"X-Api-Key": "sk-acme-1"}, false, Identity{"api_key", "acme", "enterprise", "key:acme"}},
+		{"api key", "1.2.3.4:5", map[string]string{"X-Api-Key": "sk-acme-1"}, false, Identity{"api_key", "acme", "enterprise", "key:acme", "", nil}},
 		{"unknown api key", "1.2.3.4:5", map[string]string{"X-Api-Key": "sk-nope"}, true, Identity{}},
-		{"jwt", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + good}, false, Identity{"jwt", "u1", "pro", "user:u1"}},
-		{"jwt declared plan header ignored", "1.2.3.4:5", map[string]string{"X-Plan": "enterprise"}, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4"}},
+		{"jwt", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + good}, false, Identity{"jwt", "u1", "pro", "user:u1", "u1", nil}},
+		{"jwt declared plan header ignored", "1.2.3.4:5", map[string]string{"X-Plan": "enterprise"}, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4", "", nil}},
 		{"alg none", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType,
 			jwt.MapClaims{"sub": "u1", "plan": "enterprise", "iss": "gpubroker", "exp": exp})}, true, Identity{}},
 		{"HS256 keyed with the public key", "1.2.3.4:5", map[string]string{"Authorization": "Bearer " + sign(jwt.SigningMethodHS256, []byte(pub),
@@ -65,16 +66,16 @@ func TestIdentify(t *testing.T) {
 			jwt.MapClaims{"sub": "u1", "plan": "pro", "iss": "evil", "exp": exp})}, true, Identity{}},
 		{"garbage token", "1.2.3.4:5", map[string]string{"Authorization": "Bearer not.a.jwt"}, true, Identity{}},
 		{"basic auth", "1.2.3.4:5", map[string]string{"Authorization": "Basic dTpw"}, true, Identity{}},
-		{"anonymous", "1.2.3.4:5", nil, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4"}},
-		{"xff from untrusted peer ignored", "1.2.3.4:5", map[string]string{"X-Forwarded-For": "9.9.9.9"}, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4"}},
-		{"xff from trusted proxy", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "66.1.1.1, 10.2.2.2"}, false, Identity{"anonymous", "66.1.1.1", "free", "ip:66.1.1.1"}},
-		{"spoofed left of client", "127.0.0.1:5", map[string]string{"X-Forwarded-For": "6.6.6.6, 66.1.1.1"}, false, Identity{"anonymous", "66.1.1.1", "free", "ip:66.1.1.1"}},
-		{"malformed hop", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "66.1.1.1, junk"}, false, Identity{"anonymous", "10.1.1.1", "free", "ip:10.1.1.1"}},
-		{"all hops trusted", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "10.3.3.3"}, false, Identity{"anonymous", "10.3.3.3", "free", "ip:10.3.3.3"}},
+		{"anonymous", "1.2.3.4:5", nil, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4", "", nil}},
+		{"xff from untrusted peer ignored", "1.2.3.4:5", map[string]string{"X-Forwarded-For": "9.9.9.9"}, false, Identity{"anonymous", "1.2.3.4", "free", "ip:1.2.3.4", "", nil}},
+		{"xff from trusted proxy", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "66.1.1.1, 10.2.2.2"}, false, Identity{"anonymous", "66.1.1.1", "free", "ip:66.1.1.1", "", nil}},
+		{"spoofed left of client", "127.0.0.1:5", map[string]string{"X-Forwarded-For": "6.6.6.6, 66.1.1.1"}, false, Identity{"anonymous", "66.1.1.1", "free", "ip:66.1.1.1", "", nil}},
+		{"malformed hop", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "66.1.1.1, junk"}, false, Identity{"anonymous", "10.1.1.1", "free", "ip:10.1.1.1", "", nil}},
+		{"all hops trusted", "10.1.1.1:5", map[string]string{"X-Forwarded-For": "10.3.3.3"}, false, Identity{"anonymous", "10.3.3.3", "free", "ip:10.3.3.3", "", nil}},
 	}
 	for _, tc := range tests {
 		got, err := a.identify(requestFrom(tc.remote, tc.headers))
-		if (err != nil) != tc.wantErr || got != tc.want {
+		if (err != nil) != tc.wantErr || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %+v, %v; want %+v, err=%v", tc.name, got, err, tc.want, tc.wantErr)
 		}
 	}

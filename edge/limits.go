@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -23,9 +24,14 @@ func limited(route string) bool {
 
 // admit identifies the caller and applies its plan's rate limit, setting
 // the RateLimit-* headers on every answer. It reports false when it has
-// answered the request itself (401 or 429).
+// answered the request itself (401, 429, or 503 when a stored API key
+// cannot be checked).
 func (s *Server) admit(rc *requestCtx) bool {
 	id, err := s.auth.identify(rc.RequestCtx)
+	if errors.Is(err, errAuthUnavailable) {
+		s.unavailable(rc, "the credential store is unavailable; retry later")
+		return false
+	}
 	if err != nil {
 		rc.Response.Header.Set("WWW-Authenticate", `Bearer realm="gpubroker", error="invalid_token"`)
 		writeError(rc.RequestCtx, &apiError{Status: fasthttp.StatusUnauthorized, Code: codeUnauthorized, Message: err.Error()})

@@ -22,7 +22,7 @@ func TestOpenAPIDescribesRoutes(t *testing.T) {
 	served := map[string]bool{}
 	for path, ops := range doc.Paths {
 		for method := range ops {
-			p := strings.NewReplacer("{offer_id}", "lambda:x", "{provider}", "lambda").Replace(path)
+			p := strings.NewReplacer("{offer_id}", "lambda:x", "{provider}", "lambda", "{id}", "0d1c3f6e-1111-4111-8111-111111111111").Replace(path)
 			rt, err := s.resolve(strings.ToUpper(method), p)
 			if err != nil {
 				t.Errorf("%s %s documented but not served: %v", method, path, err)
@@ -30,7 +30,9 @@ func TestOpenAPIDescribesRoutes(t *testing.T) {
 			served[rt.name] = true
 		}
 	}
-	for _, name := range []string{"list", "offer", "query", "bulk", "gpus", "integrations", "health", "metrics", "openapi", "docs"} {
+	for _, name := range []string{"list", "offer", "query", "bulk", "gpus", "integrations", "health", "metrics", "openapi", "docs",
+		"auth_register", "auth_login", "auth_refresh", "auth_logout", "auth_service_token", "api_keys", "service_accounts",
+		"favorites", "alerts", "webhooks", "price_history"} {
 		if !served[name] {
 			t.Errorf("route %s is not documented", name)
 		}

@@ -3,6 +3,7 @@ package edge
 import (
 	"strings"
 
+	"github.com/gpubroker/gpubroker/edge/accounts"
 	"github.com/gpubroker/gpubroker/shared"
 
 	"github.com/valyala/fasthttp"
@@ -46,7 +47,45 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 		eps = []ep{{"POST", route{"query", s.handleQuery}}}
 	case "/api/v2/providers/bulk/query":
 		eps = []ep{{"POST", route{"bulk", s.handleBulk}}}
+	case pathAuth + "register":
+		eps = []ep{{"POST", route{"auth_register", s.handleRegister}}}
+	case pathAuth + "login":
+		eps = []ep{{"POST", route{"auth_login", s.handleLogin}}}
+	case pathAuth + "refresh":
+		eps = []ep{{"POST", route{"auth_refresh", s.handleRefresh}}}
+	case pathAuth + "logout":
+		eps = []ep{{"POST", route{"auth_logout", s.handleLogout}}}
+	case pathAuth + "service-token":
+		eps = []ep{{"POST", route{"auth_service_token", s.handleServiceToken}}}
+	case pathAPIKeys:
+		eps = []ep{{"GET", route{"api_keys", s.handleAPIKeyList}}, {"POST", route{"api_keys", s.handleAPIKeyCreate}}}
+	case pathServiceAccounts:
+		eps = []ep{{"POST", route{"service_accounts", s.handleServiceAccountCreate}}}
+	case pathFavorites:
+		eps = []ep{{"GET", route{"favorites", s.handleFavoriteList}}, {"POST", route{"favorites", s.handleFavoriteAdd}}}
+	case pathAlerts:
+		eps = []ep{{"GET", route{"alerts", s.handleAlertList}}, {"POST", route{"alerts", s.handleAlertCreate}}}
+	case pathWebhooks:
+		eps = []ep{{"GET", route{"webhooks", s.handleWebhookList}}, {"POST", route{"webhooks", s.handleWebhookCreate}}}
+	case pathPriceHistory:
+		eps = []ep{{"GET", route{"price_history", s.handlePriceHistory}}}
 	default:
+		if id, ok := strings.CutPrefix(path, pathAPIKeys+"/"); ok && validResourceID(id) {
+			eps = []ep{{"DELETE", route{"api_keys", s.handleAPIKeyDelete}}}
+			break
+		}
+		if id, ok := strings.CutPrefix(path, pathFavorites+"/"); ok && accounts.ValidOfferID(id) {
+			eps = []ep{{"DELETE", route{"favorites", s.handleFavoriteDelete}}}
+			break
+		}
+		if id, ok := strings.CutPrefix(path, pathAlerts+"/"); ok && validResourceID(id) {
+			eps = []ep{{"DELETE", route{"alerts", s.handleAlertDelete}}}
+			break
+		}
+		if id, ok := strings.CutPrefix(path, pathWebhooks+"/"); ok && validResourceID(id) {
+			eps = []ep{{"DELETE", route{"webhooks", s.handleWebhookDelete}}}
+			break
+		}
 		if p, ok := strings.CutPrefix(path, pathIntegrations+"/"); ok && shared.ValidName(p) {
 			eps = []ep{{"DELETE", route{"integrations", s.handleIntegrationsDelete}}}
 			break

@@ -13,9 +13,11 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/edge/accounts"
 	"github.com/gpubroker/gpubroker/edge/cache"
 	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/store"
 )
 
 // CacheConfig configures the edge's caches.
@@ -64,8 +66,22 @@ type Config struct {
 	// Credentials stores users' provider integrations; nil keeps them in
 	// process memory (the embedded default).
 	Credentials credentials.Store
-	Logger      *slog.Logger
-	Metrics     *metrics.Set
+	// Store holds accounts, their credentials and what they own, and the
+	// price history. Nil leaves the account endpoints routed and documented
+	// but answering 503 store_unavailable.
+	Store store.Store
+	// Issuer signs access and service tokens; required with Store. When set,
+	// its public key, name and audience replace Auth's JWT settings.
+	Issuer *accounts.Issuer
+	// Development relaxes checks that only make sense in production:
+	// webhooks may use http:// URLs.
+	Development bool
+	// Accounts tunes the account service (login limiter, hashing cost,
+	// resolver, clock); its Store, Issuer and AllowHTTPWebhooks are taken
+	// from the fields above.
+	Accounts accounts.Config
+	Logger   *slog.Logger
+	Metrics  *metrics.Set
 }
 
 // Server is one edge instance.
@@ -75,6 +91,7 @@ type Server struct {
 	m            *edgeMetrics
 	health       *healthBook
 	auth         *authenticator
+	accounts     *accounts.Service       // nil without a store
 	offers       *cache.Cache[*snapshot] // nil when caching is off
 	responses    *cache.Store[*response] // nil when caching is off
 	refreshers   map[string]cache.Loader[*snapshot]
@@ -140,12 +157,34 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewSet()
 	}
+	if cfg.Issuer != nil {
+		cfg.Auth.JWTPublicKey = cfg.Issuer.PublicKey()
+		cfg.Auth.JWTIssuer = cfg.Issuer.Name()
+		cfg.Auth.JWTAudience = accounts.Audience
+	}
+	var (
+		svc    *accounts.Service
+		stored *accounts.KeyAuth
+	)
+	if cfg.Store != nil {
+		ac := cfg.Accounts
+		ac.Store, ac.Issuer, ac.AllowHTTPWebhooks = cfg.Store, cfg.Issuer, cfg.Development
+		if ac.Logger == nil {
+			ac.Logger = cfg.Logger
+		}
+		var err error
+		if svc, err = accounts.New(ac); err != nil {
+			return nil, fmt.Errorf("edge: %w", err)
+		}
+		stored = svc.KeyAuth()
+	}
 	s := &Server{
 		cfg:          cfg,
 		log:          cfg.Logger.With("component", "edge"),
 		m:            newEdgeMetrics(cfg.Metrics),
 		health:       newHealthBook(cfg.Providers),
-		auth:         newAuthenticator(cfg.Auth),
+		auth:         newAuthenticator(cfg.Auth, stored),
+		accounts:     svc,
 		waiting:      make(chan struct{}, cfg.MaxWaiting),
 		retryStale:   cache.DefaultFailureBackoff,
 		policySuffix: []byte(";w=" + strconv.FormatFloat(cfg.RateWindow.Seconds(), 'g', -1, 64)),
@@ -194,6 +233,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	defer func() {
 		if s.ownLimiter {
 			s.cfg.Limiter.Close()
+		}
+		if s.accounts != nil {
+			s.accounts.Close()
 		}
 	}()
 	if err := s.srv.ShutdownWithContext(sctx); err != nil {

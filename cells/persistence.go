@@ -1,0 +1,84 @@
+package cells
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/accounts"
+	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/shared/store/embedded"
+	"github.com/gpubroker/gpubroker/shared/store/pgstore"
+	"github.com/gpubroker/gpubroker/workers/sync"
+)
+
+// openAccounts opens the store (PostgreSQL when DATABASE_URL is set, else
+// the embedded store under DataDir) and the token issuer (the configured
+// key, else one kept in DataDir).
+func (c *Cell) openAccounts(ctx context.Context) (store.Store, *accounts.Issuer, error) {
+	var (
+		db  store.Store
+		err error
+	)
+	if c.cfg.DatabaseURL != "" {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		db, err = pgstore.Open(octx, c.cfg.DatabaseURL)
+		cancel()
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening PostgreSQL: %w", err)
+		}
+	} else {
+		if err := os.MkdirAll(c.cfg.DataDir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("data directory: %w", err)
+		}
+		if db, err = embedded.Open(c.cfg.DataDir); err != nil {
+			return nil, nil, fmt.Errorf("opening the embedded store in %s: %w", c.cfg.DataDir, err)
+		}
+		abs, _ := filepath.Abs(c.cfg.DataDir)
+		c.log.Info("embedded store", "dir", abs)
+	}
+	c.stops = append(c.stops, func(context.Context) error { return db.Close() })
+	key := c.cfg.JWTPrivateKey
+	if key == nil {
+		if key, err = accounts.LoadOrCreateKey(c.cfg.DataDir); err != nil {
+			return nil, nil, err
+		}
+	}
+	iss, err := accounts.NewIssuer(key, accounts.IssuerConfig{Issuer: c.cfg.JWTIssuer})
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, iss, nil
+}
+
+// natsFetcher lets the data-sync job ask the workers like the edge does.
+type natsFetcher struct{ src *edge.NATSSource }
+
+func (f natsFetcher) Fetch(ctx context.Context, provider string) ([]shared.Offer, error) {
+	po, err := f.src.Fetch(ctx, provider, edge.RequestIDs{RequestID: "sync-" + provider, TraceID: "sync"})
+	return po.Offers, err
+}
+
+// startSync runs the data-sync job on SyncInterval, first shortly after
+// start so a fresh demo has history to show. In a full deployment Airflow
+// triggers the same job; set GPUBROKER_SYNC_INTERVAL=0 where it does.
+func (c *Cell) startSync(ctx context.Context, src *edge.NATSSource, db store.Store) {
+	job := &sync.Job{Fetcher: natsFetcher{src}, Store: db, Providers: c.cfg.Providers, Logger: c.log}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	// Stopped before the store closes (stops run in reverse order).
+	c.stops = append(c.stops, func(context.Context) error { cancel(); <-done; return nil })
+	go func() {
+		defer close(done)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second): // let workers announce themselves
+		}
+		job.Every(ctx, c.cfg.SyncInterval)
+	}()
+}

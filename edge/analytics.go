@@ -1,0 +1,69 @@
+package edge
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/edge/accounts"
+)
+
+type dailyJSON struct {
+	Day      string  `json:"day"` // YYYY-MM-DD, UTC
+	Provider string  `json:"provider"`
+	Min      float64 `json:"min"`
+	Avg      float64 `json:"avg"`
+	Max      float64 `json:"max"`
+	Samples  int     `json:"samples"`
+}
+
+type pointJSON struct {
+	OfferID     string    `json:"offer_id"`
+	Provider    string    `json:"provider"`
+	GPUID       string    `json:"gpu_id"`
+	Region      string    `json:"region"`
+	Price       float64   `json:"price"`
+	PricePerGPU float64   `json:"price_per_gpu"`
+	At          time.Time `json:"at"`
+}
+
+// handlePriceHistory answers GET /api/v2/analytics/price-history: per-day
+// min/avg/max per provider, plus raw points for short ranges or on request.
+func (s *Server) handlePriceHistory(rc *requestCtx) {
+	p, ctx, cancel, ok := s.accountCall(rc, false, "gpu", "days", "provider", "resolution")
+	if !ok {
+		return
+	}
+	defer cancel()
+	args := rc.QueryArgs()
+	h, err := s.accounts.PriceHistory(ctx, p, accounts.HistoryQuery{GPU: string(args.Peek("gpu")), Days: string(args.Peek("days")),
+		Provider: string(args.Peek("provider")), Resolution: string(args.Peek("resolution"))})
+	if err != nil {
+		s.accountError(rc, err)
+		return
+	}
+	daily := make([]dailyJSON, len(h.Daily))
+	for i, d := range h.Daily {
+		daily[i] = dailyJSON{d.Day.UTC().Format(time.DateOnly), d.Provider, d.Min, d.Avg, d.Max, d.Samples}
+	}
+	var points *[]pointJSON // absent at day resolution, [] when raw finds none
+	if h.Resolution == "raw" {
+		ps := make([]pointJSON, len(h.Points))
+		for i, pt := range h.Points {
+			ps[i] = pointJSON{pt.OfferID, pt.Provider, pt.GPUID, pt.Region, pt.Price, pt.PerGPU, pt.At.UTC()}
+		}
+		points = &ps
+	}
+	writeJSON(rc.RequestCtx, fasthttp.StatusOK, struct {
+		GPU        string       `json:"gpu"`
+		GPUIDs     []string     `json:"gpu_ids"`
+		Provider   string       `json:"provider,omitempty"`
+		Days       int          `json:"days"`
+		Resolution string       `json:"resolution"`
+		From       time.Time    `json:"from"`
+		To         time.Time    `json:"to"`
+		Daily      []dailyJSON  `json:"daily"`
+		Points     *[]pointJSON `json:"points,omitempty"`
+		Truncated  bool         `json:"points_truncated,omitempty"`
+	}{h.GPU, h.GPUIDs, h.Provider, h.Days, h.Resolution, h.From, h.To, daily, points, h.Truncated})
+}
