@@ -45,6 +45,7 @@ type view struct {
 	deps       []dep
 	freshUntil time.Time // the earliest expiry among the snapshots used
 	timeouts   int       // providers that failed by timing out
+	gen        uint64    // snapshot generation when the gather started
 }
 
 func offersKey(provider string) string { return "offers:" + provider }
@@ -56,6 +57,7 @@ func offersKey(provider string) string { return "offers:" + provider }
 // provider that fails is served from its last snapshot marked stale when
 // there is one, and otherwise becomes a warning.
 func (s *Server) gather(ctx context.Context, providers []string, ids RequestIDs) *view {
+	gen := s.snapGen.Load() // before any snapshot is read: a change after it invalidates the answer
 	type answer struct {
 		item    cache.Item[*snapshot]
 		src     cache.Source
@@ -77,7 +79,7 @@ func (s *Server) gather(ctx context.Context, providers []string, ids RequestIDs)
 	}
 	wg.Wait()
 
-	v := &view{}
+	v := &view{gen: gen}
 	for i, p := range providers {
 		a := answers[i]
 		r := providerResult{Provider: p, LatencyMS: a.latency.Milliseconds(), Cache: sourceName(a.src)}

@@ -15,6 +15,7 @@ type response struct {
 	status     int
 	body       []byte
 	deps       []dep
+	gen        uint64
 	freshUntil time.Time
 }
 
@@ -37,18 +38,15 @@ func (s *Server) serveCached(rc *requestCtx, key string) bool {
 	}
 	r, ok := s.responses.Get(key)
 	now := s.now()
-	if !ok || !now.Before(r.freshUntil) {
+	if !ok || !now.Before(r.freshUntil) || r.gen != s.snapGen.Load() {
 		s.m.responseCache(false)
 		return false
 	}
-	for _, d := range r.deps {
-		it, ok := s.offers.Peek(d.key)
-		if !ok || !it.FetchedAt.Equal(d.fetchedAt) {
-			s.m.responseCache(false)
-			return false
-		}
-	}
-	for _, d := range r.deps {
+	// Give XFetch its chance on one snapshot per hit, in turn: at request
+	// rates that is many looks per snapshot per second, and it keeps the
+	// hit path from touching every provider's entry.
+	if n := len(r.deps); n > 0 {
+		d := r.deps[int(s.touchSeq.Add(1)%uint64(n))]
 		if it, ok := s.offers.Peek(d.key); ok && now.Before(it.FreshUntil) {
 			// An L2 hit: returns at once, possibly starting an early refresh.
 			_, _, _ = s.offers.Get(context.Background(), d.key, s.cfg.Cache.PricingTTL, s.cfg.Cache.StaleFor, s.refreshers[d.key])
@@ -66,11 +64,26 @@ func (s *Server) storeResponse(key string, status int, body []byte, v *view) {
 	if s.responses == nil || v.freshUntil.IsZero() {
 		return
 	}
-	s.responses.Set(key, &response{status: status, body: body, deps: v.deps, freshUntil: v.freshUntil}, v.freshUntil)
+	gen := s.currentGen(v)
+	s.responses.Set(key, &response{status: status, body: body, deps: v.deps, gen: gen, freshUntil: v.freshUntil}, v.freshUntil)
 }
 
 func writeBody(ctx *fasthttp.RequestCtx, status int, body []byte) {
 	ctx.Response.Header.SetContentType("application/json")
 	ctx.SetStatusCode(status)
 	ctx.SetBody(body)
+}
+
+// currentGen is the generation an answer built from v can be filed under:
+// the present one when every snapshot v used is still the one in L2 (the
+// gather may itself have loaded them, bumping the generation), else the
+// generation from before the gather, which has already passed.
+func (s *Server) currentGen(v *view) uint64 {
+	gen := s.snapGen.Load() // read before checking: a later change bumps it past gen
+	for _, d := range v.deps {
+		if it, ok := s.offers.Peek(d.key); !ok || !it.FetchedAt.Equal(d.fetchedAt) {
+			return v.gen
+		}
+	}
+	return gen
 }

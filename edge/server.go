@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -86,17 +87,21 @@ type Config struct {
 
 // Server is one edge instance.
 type Server struct {
-	cfg          Config
-	log          *slog.Logger
-	m            *edgeMetrics
-	health       *healthBook
-	auth         *authenticator
-	accounts     *accounts.Service       // nil without a store
-	offers       *cache.Cache[*snapshot] // nil when caching is off
-	responses    *cache.Store[*response] // nil when caching is off
-	refreshers   map[string]cache.Loader[*snapshot]
-	waiting      chan struct{}
-	retryStale   time.Duration
+	cfg        Config
+	log        *slog.Logger
+	m          *edgeMetrics
+	health     *healthBook
+	auth       *authenticator
+	accounts   *accounts.Service       // nil without a store
+	offers     *cache.Cache[*snapshot] // nil when caching is off
+	responses  *cache.Store[*response] // nil when caching is off
+	refreshers map[string]cache.Loader[*snapshot]
+	waiting    chan struct{}
+	retryStale time.Duration
+	// snapGen counts replacements of any provider snapshot in L2; an
+	// answer built at generation g is current while snapGen is still g.
+	snapGen      atomic.Uint64
+	touchSeq     atomic.Uint64
 	policySuffix []byte
 	ownLimiter   bool
 	srv          *fasthttp.Server
@@ -194,7 +199,7 @@ func New(cfg Config) (*Server, error) {
 		s.ownLimiter = true
 	}
 	if !c.Disabled {
-		s.offers = cache.New[*snapshot](cache.Config{L1: c.L1, LoadTimeout: cfg.ProviderTimeout, OnEvent: s.m.cacheEvent, Now: c.Now}, snapshotCodec{})
+		s.offers = cache.New[*snapshot](cache.Config{L1: c.L1, LoadTimeout: cfg.ProviderTimeout, OnEvent: s.cacheEvent, Now: c.Now}, snapshotCodec{})
 		s.responses = cache.NewStore[*response](c.MaxResponses, c.MaxResponseBytes, 0,
 			func(r *response) int64 { return int64(len(r.body)) + 64 }, cache.WithClock(s.now))
 		s.refreshers = map[string]cache.Loader[*snapshot]{}
@@ -275,6 +280,15 @@ type fasthttpLogger struct{ log *slog.Logger }
 
 func (l fasthttpLogger) Printf(format string, args ...any) {
 	l.log.Debug(fmt.Sprintf(format, args...), "component", "fasthttp")
+}
+
+// cacheEvent counts cache events and bumps the snapshot generation when a
+// new snapshot lands in L2 (a load, or a newer copy from L1).
+func (s *Server) cacheEvent(e cache.Event) {
+	if e.Kind == cache.EventLoadOK || e.Kind == cache.EventL1Hit {
+		s.snapGen.Add(1)
+	}
+	s.m.cacheEvent(e)
 }
 
 // now is the clock the caches judge freshness by.

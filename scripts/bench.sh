@@ -42,7 +42,9 @@ trap cleanup EXIT
 
 start_cell() { # port log extra-env...
   local port=$1 log=$2; shift 2
-  env GPUBROKER_HTTP_ADDR="127.0.0.1:$port" GPUBROKER_SIM_STEP=0 \
+  # The hourly data-sync job is not part of serving; keep it out of the run.
+  env GPUBROKER_HTTP_ADDR="127.0.0.1:$port" GPUBROKER_SIM_STEP=0 GPUBROKER_SYNC_INTERVAL=0 \
+    GPUBROKER_DATA_DIR="$dir/data-$port" \
     GPUBROKER_API_KEYS="bench:bench:$bench_key" \
     GPUBROKER_PLAN_LIMITS="free=10,pro=100,enterprise=1000,bench=100000000" \
     "$@" "$dir/gpubroker" cell >"$log" 2>&1 &

@@ -173,8 +173,10 @@ func (c *Cache[V]) fill(ctx context.Context, key string, ttl, staleFor time.Dura
 	}
 	if it, size, ok := c.l1Get(ctx, key, now); ok {
 		if it.fresh(now) && it.FetchedAt.After(after) {
-			c.emit(Event{Kind: EventL1Hit, Key: key})
 			c.store.Set(key, l2Entry[V]{item: it, size: size}, it.StaleUntil)
+			// After the write: a listener treating the event as "L2 changed"
+			// must never see the event before the change.
+			c.emit(Event{Kind: EventL1Hit, Key: key})
 			cl.item, cl.src = it, FromL1
 			return
 		}
