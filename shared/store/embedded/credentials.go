@@ -18,7 +18,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 		return errors.New("embedded: create api key: empty hash")
 	}
 	if k.ID == "" {
-		k.ID = newID()
+		k.ID = store.NewID()
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, last_used_at, revoked_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,7 +105,7 @@ func insertRefresh(ctx context.Context, db execer, t store.RefreshToken) error {
 		return errors.New("embedded: create refresh token: empty hash")
 	}
 	if t.ID == "" {
-		t.ID = newID()
+		t.ID = store.NewID()
 	}
 	_, err := db.ExecContext(ctx, "INSERT INTO refresh_tokens ("+refreshColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		t.ID, t.UserID, t.FamilyID, t.Hash, orNow(t.CreatedAt).UnixMicro(), nullMicros(t.ExpiresAt), nullMicros(t.RevokedAt), t.ReplacedBy)
@@ -135,7 +135,7 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash []byte) (store.Refr
 // finds it live; the other gets ErrNotFound.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, at time.Time) error {
 	if next.ID == "" {
-		next.ID = newID()
+		next.ID = store.NewID()
 	}
 	return s.inTx(ctx, "rotate refresh token", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ?2, replaced_by = ?3

@@ -42,7 +42,7 @@ func (s *Store) DeleteFavorite(ctx context.Context, userID, offerID string) erro
 // CreateAlert stores a (an empty ID gets a new UUID).
 func (s *Store) CreateAlert(ctx context.Context, a store.Alert) error {
 	if a.ID == "" {
-		a.ID = newID()
+		a.ID = store.NewID()
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO alerts (id, user_id, gpu_type, max_price, region, provider, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -78,7 +78,7 @@ func (s *Store) DeleteAlert(ctx context.Context, userID, id string) error {
 // CreateWebhook stores w (an empty ID gets a new UUID).
 func (s *Store) CreateWebhook(ctx context.Context, w store.Webhook) error {
 	if w.ID == "" {
-		w.ID = newID()
+		w.ID = store.NewID()
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO webhooks (id, user_id, url, events, secret, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,

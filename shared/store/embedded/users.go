@@ -13,7 +13,7 @@ const userColumns = "id, email, password_hash, plan, created_at, disabled"
 // UUID. A taken email (in any case) or id is ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if u.ID == "" {
-		u.ID = newID()
+		u.ID = store.NewID()
 	}
 	_, err := s.db.ExecContext(ctx,
 		"INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?)",

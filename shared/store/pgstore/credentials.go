@@ -20,7 +20,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 		return errors.New("pgstore: create api key: empty hash")
 	}
 	if k.ID == "" {
-		k.ID = newID()
+		k.ID = store.NewID()
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, last_used_at, revoked_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -104,7 +104,7 @@ func insertRefresh(ctx context.Context, db execer, t store.RefreshToken) error {
 		return errors.New("pgstore: create refresh token: empty hash")
 	}
 	if t.ID == "" {
-		t.ID = newID()
+		t.ID = store.NewID()
 	}
 	_, err := db.Exec(ctx, "INSERT INTO refresh_tokens ("+refreshColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 		t.ID, t.UserID, t.FamilyID, t.Hash, orNow(t.CreatedAt), nullTime(t.ExpiresAt), nullTime(t.RevokedAt), t.ReplacedBy)
@@ -133,7 +133,7 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash []byte) (store.Refr
 // one succeeds; the other re-reads the revoked row and gets ErrNotFound.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, at time.Time) error {
 	if next.ID == "" {
-		next.ID = newID()
+		next.ID = store.NewID()
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2, replaced_by = $3

@@ -4,10 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
+	"github.com/gpubroker/gpubroker/shared/store/internal/migrations"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -19,47 +16,16 @@ var migrationFiles embed.FS
 // takes before migrating, so concurrent starts apply each version once.
 const migrationLock int64 = 0x67707562726f6b65 // "gpubroke"
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = migrations.Migration
 
-// loadMigrations reads migrations/NNNN_name.sql in version order.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: reading migrations: %w", err)
-	}
-	var out []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil || version <= 0 || !strings.HasSuffix(name, ".sql") {
-			return nil, fmt.Errorf("pgstore: migration %q is not named NNNN_name.sql", name)
-		}
-		if prev, dup := seen[version]; dup {
-			return nil, fmt.Errorf("pgstore: migrations %q and %q share version %d", prev, name, version)
-		}
-		seen[version] = name
-		body, err := migrationFiles.ReadFile("migrations/" + name)
-		if err != nil {
-			return nil, fmt.Errorf("pgstore: reading migration %q: %w", name, err)
-		}
-		out = append(out, migration{version: version, name: name, sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
+func loadMigrations() ([]migration, error) { return migrations.Load(migrationFiles, "pgstore") }
 
 // migrate applies the pending migrations in one transaction. The advisory
 // lock is taken first, so a second process blocks until the first commits
 // and then finds every version already recorded; a failed migration rolls
 // back completely and leaves the schema as it was.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	migrations, err := loadMigrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -94,15 +60,15 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("pgstore: migrate: reading applied versions: %w", err)
 	}
-	for _, m := range migrations {
-		if applied[m.version] {
+	for _, m := range ms {
+		if applied[m.Version] {
 			continue
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("pgstore: migrate: applying %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("pgstore: migrate: applying %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-			return fmt.Errorf("pgstore: migrate: recording %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+			return fmt.Errorf("pgstore: migrate: recording %s: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -134,8 +134,8 @@ func TestLoadMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, m := range ms {
-		if m.version != i+1 || m.sql == "" {
-			t.Fatalf("migration %d = %d %q: versions must run 1, 2, ... without gaps", i, m.version, m.name)
+		if m.Version != i+1 || m.SQL == "" {
+			t.Fatalf("migration %d = %d %q: versions must run 1, 2, ... without gaps", i, m.Version, m.Name)
 		}
 	}
 }
@@ -144,9 +144,9 @@ func TestNewID(t *testing.T) {
 	v4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
 	for range 100 {
-		id := newID()
+		id := store.NewID()
 		if !v4.MatchString(id) || seen[id] {
-			t.Fatalf("newID() = %q: not a fresh RFC 4122 v4 UUID", id)
+			t.Fatalf("store.NewID() = %q: not a fresh RFC 4122 v4 UUID", id)
 		}
 		seen[id] = true
 	}

@@ -15,7 +15,7 @@ const userColumns = "id, email, password_hash, plan, created_at, disabled"
 // UUID. A taken email (in any case) or id is ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if u.ID == "" {
-		u.ID = newID()
+		u.ID = store.NewID()
 	}
 	_, err := s.pool.Exec(ctx,
 		"INSERT INTO users ("+userColumns+") VALUES ($1, $2, $3, $4, $5, $6)",
