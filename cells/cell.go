@@ -28,20 +28,21 @@ import (
 // order: the edge stops accepting and drains, then workers leave their
 // queue groups, then connections, the simulator and NATS close.
 type Cell struct {
-	cfg      Config
-	log      *slog.Logger
-	Metrics  *metrics.Set
-	ns       *server.Server
-	nc       *nats.Conn
-	sim      *simulator.Simulator
-	simURL   string
-	workers  []*workers.Worker
-	edge     *edge.Server
-	httpAddr string
-	creds    credentials.Store
-	stops    []func(context.Context) error // run in reverse order
-	done     chan error
-	cancel   context.CancelFunc
+	cfg         Config
+	log         *slog.Logger
+	Metrics     *metrics.Set
+	ns          *server.Server
+	nc          *nats.Conn
+	sim         *simulator.Simulator
+	simURL      string
+	workers     []*workers.Worker
+	edge        *edge.Server
+	httpAddr    string
+	metricsAddr string
+	creds       credentials.Store
+	stops       []func(context.Context) error // run in reverse order
+	done        chan error
+	cancel      context.CancelFunc
 }
 
 // Roles selects what Start runs.
@@ -85,6 +86,10 @@ func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 	}
 	if roles.Edge {
 		if err := c.startEdge(ctx); err != nil {
+			return c, err
+		}
+	} else if roles.Workers && cfg.MetricsAddr != "" {
+		if err := c.startMetrics(); err != nil {
 			return c, err
 		}
 	}
@@ -229,7 +234,7 @@ func (c *Cell) startWorkers() error {
 			return err
 		}
 		w, err := workers.New(workers.Config{Cell: c.cfg.Cell, Adapter: ad, Conn: c.nc, FetchTimeout: c.cfg.FetchTimeout,
-			MaxQueue: c.cfg.WorkerQueueSize, ProbeInterval: c.cfg.ProbeInterval,
+			MaxQueue: c.cfg.WorkerQueueSize, MaxConcurrent: c.cfg.WorkerConcurrency, ProbeInterval: c.cfg.ProbeInterval,
 			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Logger: c.log, Metrics: c.Metrics})
 		if err != nil {
 			return err
@@ -301,8 +306,5 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		served <- err
 	}()
 	c.stops = append(c.stops, func(context.Context) error { ecancel(); return <-served })
-	if c.cfg.SyncInterval > 0 {
-		c.startSync(ectx, src, db)
-	}
-	return nil
+	return c.startSync(ectx, src, db)
 }

@@ -30,7 +30,6 @@ func startCell(t *testing.T, mutate func(*Config)) *Cell {
 	// These tests make many anonymous requests; rate limits have their own.
 	cfg.PlanLimits = map[string]int{"free": 1 << 30}
 	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
-	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -188,6 +187,29 @@ func TestCellEndpoints(t *testing.T) {
 	for _, p := range health.Providers {
 		if p.Status != "healthy" {
 			t.Fatalf("provider %s is %s after a successful fan-out", p.Name, p.Status)
+		}
+	}
+
+	var ph struct {
+		Providers []struct{ Name, Breaker string }
+	}
+	if r := call(t, "GET", base+"/api/v2/providers/health", nil, &ph); r.StatusCode != 200 || len(ph.Providers) != len(Defaults().Providers) {
+		t.Fatalf("/api/v2/providers/health: %d, %d providers", r.StatusCode, len(ph.Providers))
+	}
+	var gpus struct {
+		GPUs []struct {
+			ID        string
+			Known     bool
+			Offers    int
+			Providers []string
+		}
+	}
+	if r := call(t, "GET", base+"/api/v2/gpus", nil, &gpus); r.StatusCode != 200 || len(gpus.GPUs) < 40 {
+		t.Fatalf("/api/v2/gpus: %d, %d GPUs", r.StatusCode, len(gpus.GPUs))
+	}
+	for _, g := range gpus.GPUs {
+		if g.ID == "nvidia-h100-sxm-80gb" && (g.Offers == 0 || len(g.Providers) < 10) {
+			t.Fatalf("H100 SXM coverage: %d offers from %v", g.Offers, g.Providers)
 		}
 	}
 

@@ -81,6 +81,12 @@ type Config struct {
 	ProbeInterval   time.Duration
 	BreakerOpenFor  time.Duration
 	WorkerQueueSize int
+	// WorkerConcurrency caps the requests one worker answers at once
+	// (the per-provider concurrency cap of each replica).
+	WorkerConcurrency int
+	// MetricsAddr serves /metrics and /healthz for processes without an
+	// edge (the worker role); empty serves none.
+	MetricsAddr string
 }
 
 // Defaults returns the embedded defaults: a cell named "local" on :8080 with
@@ -151,6 +157,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	str("GPUBROKER_CELL", &c.Cell)
 	str("GPUBROKER_HTTP_ADDR", &c.HTTPAddr)
+	str("GPUBROKER_METRICS_ADDR", &c.MetricsAddr)
 	str("NATS_URL", &c.NATSURL)
 	str("GPUBROKER_NATS_LISTEN", &c.NATSListen)
 	if v, ok := lookup("GPUBROKER_PROVIDERS"); ok && strings.TrimSpace(v) != "" {
@@ -199,7 +206,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	dur("GPUBROKER_CACHE_STALE_FOR", &c.StaleFor)
 	dur("GPUBROKER_PROBE_INTERVAL", &c.ProbeInterval)
 	dur("GPUBROKER_BREAKER_OPEN_FOR", &c.BreakerOpenFor)
-	for k, dst := range map[string]*int{"GPUBROKER_MAX_WAITING": &c.MaxWaiting, "GPUBROKER_WORKER_QUEUE": &c.WorkerQueueSize} {
+	for k, dst := range map[string]*int{"GPUBROKER_MAX_WAITING": &c.MaxWaiting, "GPUBROKER_WORKER_QUEUE": &c.WorkerQueueSize,
+		"GPUBROKER_WORKER_CONCURRENCY": &c.WorkerConcurrency} {
 		if v, ok := lookup(k); ok {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n <= 0 {

@@ -63,17 +63,36 @@ func (f natsFetcher) Fetch(ctx context.Context, provider string) ([]shared.Offer
 	return po.Offers, err
 }
 
-// startSync runs the data-sync job on SyncInterval, first shortly after
-// start so a fresh demo has history to show. In a full deployment Airflow
-// triggers the same job; set GPUBROKER_SYNC_INTERVAL=0 where it does.
-func (c *Cell) startSync(ctx context.Context, src *edge.NATSSource, db store.Store) {
-	job := &sync.Job{Fetcher: natsFetcher{src}, Store: db, Providers: c.cfg.Providers, Logger: c.log}
+// startSync runs the data-sync job on SyncInterval (when positive), first
+// shortly after start so a fresh demo has history to show, and answers
+// sync.TriggerSubject so an external scheduler (Airflow) can run it on
+// demand; set GPUBROKER_SYNC_INTERVAL=0 where one does.
+func (c *Cell) startSync(ctx context.Context, src *edge.NATSSource, db store.Store) error {
+	offers, ok := db.(store.OfferSync)
+	if !ok {
+		return fmt.Errorf("data sync: the %T store cannot record complete provider answers", db)
+	}
+	job := &sync.Job{Fetcher: natsFetcher{src}, Store: offers, Providers: c.cfg.Providers, Logger: c.log}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	// Stopped before the store closes (stops run in reverse order).
-	c.stops = append(c.stops, func(context.Context) error { cancel(); <-done; return nil })
+	stopTrigger, err := job.Serve(ctx, c.nc, c.cfg.Cell)
+	if err != nil {
+		cancel()
+		return err
+	}
+	// Stopped before the store closes (stops run in reverse order): a
+	// running job is cut short, then both kinds of run are awaited.
+	c.stops = append(c.stops, func(context.Context) error {
+		cancel()
+		err := stopTrigger()
+		<-done
+		return err
+	})
 	go func() {
 		defer close(done)
+		if c.cfg.SyncInterval <= 0 {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -81,4 +100,5 @@ func (c *Cell) startSync(ctx context.Context, src *edge.NATSSource, db store.Sto
 		}
 		job.Every(ctx, c.cfg.SyncInterval)
 	}()
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,7 +45,9 @@ func (c *Cell) redisErrorLogger(user string) func(error) {
 		mu   sync.Mutex
 		last time.Time
 	)
+	errs := c.Metrics.GetOrCreateCounter(`gpubroker_redis_errors_total{user="` + strings.ReplaceAll(user, " ", "_") + `"}`)
 	return func(err error) {
+		errs.Inc() // every failed or too slow call; the log below is throttled
 		mu.Lock()
 		defer mu.Unlock()
 		if time.Since(last) < 10*time.Second {

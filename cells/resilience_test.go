@@ -58,6 +58,7 @@ func get(t *testing.T, url string, header map[string]string) (*http.Response, []
 // here) hammering both edges at once is admitted no more than 20 times in
 // any second, counting both edges together.
 func TestSharedRateBudgetAcrossEdges(t *testing.T) {
+	type span struct{ sent, received time.Time }
 	url := redisURL(t)
 	const limit, secret = 20, "pro-secret-key-1"
 	cell := fmt.Sprintf("rl%d", time.Now().UnixNano()%1_000_000)
@@ -89,9 +90,10 @@ func TestSharedRateBudgetAcrossEdges(t *testing.T) {
 		})
 	}
 	time.Sleep(1100 * time.Millisecond) // an empty window to start from
+	errorsBefore := redisLimiterErrors(a) + redisLimiterErrors(b)
 	var (
 		mu       sync.Mutex
-		admitted []time.Time
+		admitted []span // send and receive times of each admitted request
 		denied   atomic.Int64
 	)
 	deadline := time.Now().Add(2200 * time.Millisecond)
@@ -113,7 +115,7 @@ func TestSharedRateBudgetAcrossEdges(t *testing.T) {
 				switch resp.StatusCode {
 				case 200:
 					mu.Lock()
-					admitted = append(admitted, sent)
+					admitted = append(admitted, span{sent, time.Now()})
 					mu.Unlock()
 				case 429:
 					denied.Add(1)
@@ -127,15 +129,30 @@ func TestSharedRateBudgetAcrossEdges(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	sort.Slice(admitted, func(i, j int) bool { return admitted[i].Before(admitted[j]) })
-	// Requests are timed when sent, so a request admitted just inside a
-	// window may have been sent a little earlier: allow the round trip by
-	// checking windows 50 ms shorter than the limiter's 1 s.
-	const win = 950 * time.Millisecond
+	// The documented bound: zero over-admission while Redis answers within
+	// the limiter's 50 ms; if a call was slower (a loaded test machine),
+	// that edge enforced the limit alone for a while, so 2 edges × limit.
+	redisErrors := redisLimiterErrors(a) + redisLimiterErrors(b) - errorsBefore
+	bound := limit
+	if redisErrors > 0 {
+		bound = 2 * limit
+		t.Logf("%d Redis calls failed or timed out during the run; checking the fallback bound %d", redisErrors, bound)
+	}
+	sort.Slice(admitted, func(i, j int) bool { return admitted[i].sent.Before(admitted[j].sent) })
+	// Each request was admitted somewhere between its send and its
+	// receipt, so the requests sent at or after a and received before
+	// a + 1 s were certainly admitted inside the 1 s window [a, a+1s).
+	// Every window that starts at a send time is checked.
 	for i := range admitted {
-		n := sort.Search(len(admitted), func(j int) bool { return !admitted[j].Before(admitted[i].Add(win)) }) - i
-		if n > limit {
-			t.Fatalf("%d requests admitted within %v starting at %v; limit %d across both edges", n, win, admitted[i], limit)
+		a, n := admitted[i].sent, 0
+		for _, r := range admitted[i:] {
+			if r.received.Before(a.Add(time.Second)) {
+				n++
+			}
+		}
+		if n > bound {
+			t.Fatalf("%d requests admitted within the 1 s window starting at %v; bound %d across both edges (limit %d, Redis call failures during the run: %d)",
+				n, a, bound, limit, redisErrors)
 		}
 	}
 	if len(admitted) < limit || denied.Load() == 0 {
@@ -250,8 +267,8 @@ func TestRedisOutageIsInvisibleToClients(t *testing.T) {
 
 // One provider failing every call, one slower than the request timeout and
 // one answering 429: answers keep coming within the 5 s timeout with
-// warnings, the failing provider's breaker opens, and it closes again once
-// the provider recovers.
+// warnings, the failing and the rate-limiting providers' breakers open,
+// and each closes again once its provider recovers.
 func TestFaultyProvidersAndBreakerRecovery(t *testing.T) {
 	c := startCell(t, func(cfg *Config) {
 		cfg.Providers = []string{"lambda", "oci", "azure", "vastai"}
@@ -273,7 +290,7 @@ func TestFaultyProvidersAndBreakerRecovery(t *testing.T) {
 		if r.StatusCode != 200 || body.Total == 0 {
 			t.Fatalf("status %d, %d offers", r.StatusCode, body.Total)
 		}
-		if took > 5*time.Second+500*time.Millisecond {
+		if took > 5*time.Second {
 			t.Fatalf("answer took %v, past the 5 s end-to-end timeout", took)
 		}
 		got := map[string]bool{}
@@ -294,11 +311,22 @@ func TestFaultyProvidersAndBreakerRecovery(t *testing.T) {
 		}
 		return ""
 	}
-	eventually(t, "lambda's breaker opening", 10*time.Second, func() bool { return breakerOf("lambda") == "open" })
-	if err := c.Simulator().SetFault("lambda", simulator.Fault{}); err != nil {
-		t.Fatal(err)
+	// The failing and the rate-limiting provider fail fast, so their
+	// breakers see a full window of 10 failures within seconds and open;
+	// each closes once its provider recovers. (The slow one needs 10 × the
+	// 4.5 s fetch timeout to fill its window; its warnings are checked above.)
+	faulty := []string{"lambda", "azure"}
+	for _, p := range faulty {
+		eventually(t, p+"'s breaker opening", 15*time.Second, func() bool { return breakerOf(p) == "open" })
 	}
-	eventually(t, "lambda's breaker closing after recovery", 15*time.Second, func() bool { return breakerOf("lambda") == "closed" })
+	for _, p := range faulty {
+		if err := c.Simulator().SetFault(p, simulator.Fault{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range faulty {
+		eventually(t, p+"'s breaker closing after recovery", 20*time.Second, func() bool { return breakerOf(p) == "closed" })
+	}
 	eventually(t, "lambda's offers back without warnings", 10*time.Second, func() bool {
 		var body listBody
 		call(t, "GET", base+"/api/v2/providers?provider=lambda&per_page=7", nil, &body)
@@ -350,4 +378,10 @@ func TestStampedeOneUpstreamFetch(t *testing.T) {
 	if got := sim.Requests("runpod") - before; got != perFetch {
 		t.Fatalf("1000 concurrent requests made %d upstream requests; one fetch is %d", got, perFetch)
 	}
+}
+
+// redisLimiterErrors is how many of the cell's rate-limiter Redis calls
+// failed or timed out so far.
+func redisLimiterErrors(c *Cell) uint64 {
+	return c.Metrics.GetOrCreateCounter(`gpubroker_redis_errors_total{user="rate_limiter"}`).Get()
 }

@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -18,6 +17,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gpubroker/gpubroker/edge/accounts"
+	"github.com/gpubroker/gpubroker/internal/testlog"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
 )
@@ -39,24 +39,6 @@ func (c *acctClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-}
-
-// lockedBuffer collects log output from concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // webhookResolver answers from a table, as DNS would.
@@ -87,7 +69,7 @@ type acctEnv struct {
 	st    store.Store
 	clock *acctClock
 	priv  ed25519.PrivateKey
-	logs  *lockedBuffer
+	logs  *testlog.Buffer
 }
 
 const testPassword = "correct horse battery staple"
@@ -111,7 +93,7 @@ func newAcctEnv(t testing.TB, tune ...func(*Config)) *acctEnv {
 		t.Fatal(err)
 	}
 	clock := &acctClock{t: time.Now()}
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	lim := accounts.NewLoginLimiter(nil, clock.Now)
 	t.Cleanup(lim.Close)
 	cfg := Config{Cell: "test", Providers: testProviders, Source: newFakeSource(7, 1),

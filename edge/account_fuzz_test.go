@@ -20,7 +20,7 @@ func FuzzAuthBodies(f *testing.F) {
 		`{"refresh_token":""}`,
 		`{"service_id":"agent-1","secret":"gps_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`,
 		`{"name":"laptop"}`,
-		`{"service_id":"agent-1","scopes":["offers:read"]}`,
+		`{"name":"agent-1","scopes":["offers:read"]}`,
 		`{"email":"\u0000@x.io","password":"` + "\xff\xfe" + `"}`, `[]`, `null`, `{"scopes":"x"}`, `{}{}`, "",
 	} {
 		f.Add(uint8(i), []byte(s))

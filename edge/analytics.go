@@ -14,9 +14,11 @@ type dailyJSON struct {
 	Min      float64 `json:"min"`
 	Avg      float64 `json:"avg"`
 	Max      float64 `json:"max"`
-	Samples  int     `json:"samples"`
+	Samples  int     `json:"samples"` // offers in force during the day
 }
 
+// pointJSON is one event of an offer's step function: its price from At
+// on, or, when Gone, its disappearance (the price is then the last one).
 type pointJSON struct {
 	OfferID     string    `json:"offer_id"`
 	Provider    string    `json:"provider"`
@@ -25,10 +27,13 @@ type pointJSON struct {
 	Price       float64   `json:"price"`
 	PricePerGPU float64   `json:"price_per_gpu"`
 	At          time.Time `json:"at"`
+	Gone        bool      `json:"gone,omitempty"`
 }
 
 // handlePriceHistory answers GET /api/v2/analytics/price-history: per-day
-// min/avg/max per provider, plus raw points for short ranges or on request.
+// min/avg/max per provider over each offer's step function, plus raw
+// points (those carried in from before the range first) for short ranges
+// or on request.
 func (s *Server) handlePriceHistory(rc *requestCtx) {
 	p, ctx, cancel, ok := s.accountCall(rc, false, "gpu", "days", "provider", "resolution")
 	if !ok {
@@ -50,7 +55,7 @@ func (s *Server) handlePriceHistory(rc *requestCtx) {
 	if h.Resolution == "raw" {
 		ps := make([]pointJSON, len(h.Points))
 		for i, pt := range h.Points {
-			ps[i] = pointJSON{pt.OfferID, pt.Provider, pt.GPUID, pt.Region, pt.Price, pt.PerGPU, pt.At.UTC()}
+			ps[i] = pointJSON{pt.OfferID, pt.Provider, pt.GPUID, pt.Region, pt.Price, pt.PerGPU, pt.At.UTC(), pt.Gone}
 		}
 		points = &ps
 	}

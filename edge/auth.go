@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"slices"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -34,8 +35,8 @@ type serviceTokenBody struct {
 }
 
 type serviceAccountBody struct {
-	ServiceID string   `json:"service_id"`
-	Scopes    []string `json:"scopes"`
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
 }
 
 type apiKeyBody struct {
@@ -161,6 +162,15 @@ func (s *Server) handleServiceToken(rc *requestCtx) {
 		ExpiresIn: int64(tok.TTL / time.Second), Scopes: a.Scopes})
 }
 
+// serviceAccountJSON is a service account as listed: never its secret.
+type serviceAccountJSON struct {
+	ServiceID string    `json:"service_id"`
+	Name      string    `json:"name"`
+	Scopes    []string  `json:"scopes"`
+	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled"`
+}
+
 func (s *Server) handleServiceAccountCreate(rc *requestCtx) {
 	p, ctx, cancel, ok := s.accountCall(rc, false)
 	if !ok {
@@ -171,19 +181,49 @@ func (s *Server) handleServiceAccountCreate(rc *requestCtx) {
 	if !decodeBody(rc, &b) {
 		return
 	}
-	a, secret, err := s.accounts.CreateServiceAccount(ctx, p, b.ServiceID, b.Scopes)
+	a, secret, err := s.accounts.CreateServiceAccount(ctx, p, b.Name, b.Scopes)
 	if err != nil {
 		s.accountError(rc, err)
 		return
 	}
 	rc.Response.Header.Set("Cache-Control", "no-store")
 	writeJSON(rc.RequestCtx, fasthttp.StatusCreated, struct {
-		ServiceID string    `json:"service_id"`
-		Scopes    []string  `json:"scopes"`
-		Plan      string    `json:"plan"`
-		CreatedAt time.Time `json:"created_at"`
-		Secret    string    `json:"secret"`
-	}{a.ID, a.Scopes, a.Plan, a.CreatedAt, secret})
+		serviceAccountJSON
+		Secret string `json:"secret"`
+	}{serviceAccountJSON{ServiceID: a.ID, Name: a.Name, Scopes: a.Scopes, CreatedAt: a.CreatedAt}, secret})
+}
+
+func (s *Server) handleServiceAccountList(rc *requestCtx) {
+	p, ctx, cancel, ok := s.accountCall(rc, false)
+	if !ok {
+		return
+	}
+	defer cancel()
+	list, err := s.accounts.ListServiceAccounts(ctx, p)
+	if err != nil {
+		s.accountError(rc, err)
+		return
+	}
+	out := make([]serviceAccountJSON, len(list))
+	for i, a := range list {
+		out[i] = serviceAccountJSON{ServiceID: a.ID, Name: a.Name, Scopes: a.Scopes, CreatedAt: a.CreatedAt.UTC(), Disabled: a.Disabled}
+	}
+	writeJSON(rc.RequestCtx, fasthttp.StatusOK, struct {
+		ServiceAccounts []serviceAccountJSON `json:"service_accounts"`
+	}{out})
+}
+
+func (s *Server) handleServiceAccountDelete(rc *requestCtx) {
+	p, ctx, cancel, ok := s.accountCall(rc, false)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if err := s.accounts.DeleteServiceAccount(ctx, p, pathTail(rc, pathServiceAccounts)); err != nil {
+		s.accountError(rc, err)
+		return
+	}
+	rc.SetStatusCode(fasthttp.StatusNoContent)
 }
 
 type apiKeyJSON struct {
@@ -249,4 +289,31 @@ func (s *Server) handleAPIKeyDelete(rc *requestCtx) {
 		return
 	}
 	rc.SetStatusCode(fasthttp.StatusNoContent)
+}
+
+// codeInsufficientScope: a service token without the scope a route needs.
+const codeInsufficientScope = "insufficient_scope"
+
+// scopeUserOnly marks routes no scope opens to service tokens: managing
+// credentials is for people, so a leaked token cannot mint successors.
+const scopeUserOnly = "user"
+
+// scoped runs h for users (their tokens and API keys hold every scope) and
+// for service tokens holding scope; other service tokens get 403 naming the
+// scope. It runs after admit, so the identity is known.
+func (s *Server) scoped(scope string, h func(*requestCtx)) func(*requestCtx) {
+	return func(rc *requestCtx) {
+		if rc.identity.Kind != "service" || scope != scopeUserOnly && slices.Contains(rc.identity.Scopes, scope) {
+			h(rc)
+			return
+		}
+		if scope == scopeUserOnly {
+			writeError(rc.RequestCtx, &apiError{Status: fasthttp.StatusForbidden, Code: codeForbidden,
+				Message: "service tokens cannot manage credentials"})
+			return
+		}
+		rc.Response.Header.Set("WWW-Authenticate", `Bearer realm="gpubroker", error="insufficient_scope", scope="`+scope+`"`)
+		writeError(rc.RequestCtx, &apiError{Status: fasthttp.StatusForbidden, Code: codeInsufficientScope,
+			Message: "this service token lacks the " + scope + " scope"})
+	}
 }

@@ -76,9 +76,10 @@ func TestAuthBodiesValidated(t *testing.T) {
 		{"/api/v2/auth/service-token", nil, `{"service_id":"Agent One","secret":"x"}`, "service_id"},
 		{"/api/v2/auth/api-keys", user, `{}`, "name"},
 		{"/api/v2/auth/api-keys", user, `{"name":"` + strings.Repeat("n", 101) + `"}`, "name"},
-		{"/api/v2/service-accounts", user, `{"service_id":"agent-1","scopes":[]}`, "scopes"},
-		{"/api/v2/service-accounts", user, `{"service_id":"agent-1","scopes":["offers:read","root"]}`, "scopes[1]"},
-		{"/api/v2/service-accounts", user, `{"service_id":"a","scopes":["offers:read"]}`, "service_id"},
+		{"/api/v2/service-accounts", user, `{"name":"agent-1","scopes":[]}`, "scopes"},
+		{"/api/v2/service-accounts", user, `{"name":"agent-1","scopes":["offers:read","root"]}`, "scopes[1]"},
+		{"/api/v2/service-accounts", user, `{"name":"a","scopes":["offers:read"]}`, "name"},
+		{"/api/v2/service-accounts", user, `{"service_id":"agent-1","scopes":["offers:read"]}`, "service_id"},
 	} {
 		r := e.call("POST", tc.path, clientIP, tc.headers, tc.body)
 		if got := errOf(r); r.StatusCode() != 400 || got.Error.Field != tc.field || got.Error.Message == "" {
@@ -249,25 +250,26 @@ func TestAuthServiceAccounts(t *testing.T) {
 	e := newAcctEnv(t)
 	e.register(t, "owner@example.com")
 	user := bearer(e.login(t, "owner@example.com").AccessToken)
-	body := map[string]any{"service_id": "ml-pipeline-agent", "scopes": []string{"offers:read", "alerts:read"}}
+	body := map[string]any{"name": "ml-pipeline-agent", "scopes": []string{"offers:read", "alerts:read"}}
 	if r := e.call("POST", "/api/v2/service-accounts", clientIP, nil, body); r.StatusCode() != 401 {
 		t.Fatalf("anonymous: %d", r.StatusCode())
 	}
 	r := e.call("POST", "/api/v2/service-accounts", clientIP, user, body)
 	var sa struct {
 		ServiceID string `json:"service_id"`
+		Name      string
 		Scopes    []string
-		Plan      string
 		Secret    string
 	}
 	decode(t, r, &sa)
-	if r.StatusCode() != 201 || sa.ServiceID != "ml-pipeline-agent" || sa.Plan != "free" || !strings.HasPrefix(sa.Secret, "gps_") || len(sa.Scopes) != 2 {
+	if r.StatusCode() != 201 || sa.ServiceID == "" || sa.ServiceID == sa.Name || sa.Name != "ml-pipeline-agent" ||
+		!strings.HasPrefix(sa.Secret, "gps_") || len(sa.Scopes) != 2 || r.Header.Peek("Cache-Control") == nil {
 		t.Fatalf("create: %d %s", r.StatusCode(), r.Body())
 	}
 	if r := e.call("POST", "/api/v2/service-accounts", clientIP, user, body); r.StatusCode() != 409 {
-		t.Fatalf("duplicate: %d", r.StatusCode())
+		t.Fatalf("duplicate name: %d", r.StatusCode())
 	}
-	r = e.call("POST", "/api/v2/auth/service-token", clientIP, nil, map[string]string{"service_id": "ml-pipeline-agent", "secret": sa.Secret})
+	r = e.call("POST", "/api/v2/auth/service-token", clientIP, nil, map[string]string{"service_id": sa.ServiceID, "secret": sa.Secret})
 	var tok tokenJSON
 	decode(t, r, &tok)
 	if r.StatusCode() != 200 || tok.TokenType != "Bearer" || tok.ExpiresIn != int64(accounts.DefaultServiceTTL/time.Second) || tok.RefreshToken != "" || len(tok.Scopes) != 2 {
@@ -278,23 +280,82 @@ func TestAuthServiceAccounts(t *testing.T) {
 		method, path string
 		body         any
 		status       int
+		code         string
 	}{
-		{"GET", "/api/v2/alerts", nil, 200},
-		{"GET", "/api/v2/providers?gpu=H100", nil, 200},
-		{"POST", "/api/v2/alerts", map[string]any{"gpu_type": "A100", "max_price": 2}, 403},
-		{"GET", "/api/v2/users/favorites", nil, 403},
-		{"GET", "/api/v2/analytics/price-history?gpu=A100", nil, 403},
-		{"POST", "/api/v2/auth/api-keys", map[string]string{"name": "x"}, 403},
-		{"POST", "/api/v2/service-accounts", map[string]any{"service_id": "child", "scopes": []string{"offers:read"}}, 403},
+		{"GET", "/api/v2/alerts", nil, 200, ""},
+		{"GET", "/api/v2/providers?gpu=H100", nil, 200, ""},
+		{"POST", "/api/v2/alerts", map[string]any{"gpu_type": "A100", "max_price": 2}, 403, "insufficient_scope"},
+		{"GET", "/api/v2/users/favorites", nil, 403, "insufficient_scope"},
+		{"GET", "/api/v2/analytics/price-history?gpu=A100", nil, 403, "insufficient_scope"},
+		{"POST", "/api/v2/auth/api-keys", map[string]string{"name": "x"}, 403, "forbidden"},
+		{"GET", "/api/v2/service-accounts", nil, 403, "forbidden"},
+		{"POST", "/api/v2/service-accounts", map[string]any{"name": "child", "scopes": []string{"offers:read"}}, 403, "forbidden"},
 	} {
-		if r := e.call(tc.method, tc.path, clientIP, svc, tc.body); r.StatusCode() != tc.status {
+		if r := e.call(tc.method, tc.path, clientIP, svc, tc.body); r.StatusCode() != tc.status || errOf(r).Error.Code != tc.code {
 			t.Errorf("service %s %s: %d %s", tc.method, tc.path, r.StatusCode(), r.Body())
 		}
 	}
-	for _, secret := range []string{"gps_" + strings.Repeat("A", 43), "wrong"} {
-		r := e.call("POST", "/api/v2/auth/service-token", clientIP, nil, map[string]string{"service_id": "ml-pipeline-agent", "secret": secret})
+	for _, tc := range []struct{ id, secret string }{
+		{sa.ServiceID, "gps_" + strings.Repeat("A", 43)},
+		{sa.ServiceID, "wrong"},
+		{"ml-pipeline-agent", sa.Secret}, // the name is not the id
+	} {
+		r := e.call("POST", "/api/v2/auth/service-token", clientIP, nil, map[string]string{"service_id": tc.id, "secret": tc.secret})
 		if r.StatusCode() != 401 {
-			t.Errorf("wrong secret %q: %d", secret, r.StatusCode())
+			t.Errorf("%s / %q: %d", tc.id, tc.secret, r.StatusCode())
+		}
+	}
+
+	// Listing shows the account but never its secret.
+	r = e.call("GET", "/api/v2/service-accounts", clientIP, user, nil)
+	var list struct {
+		ServiceAccounts []serviceAccountJSON `json:"service_accounts"`
+	}
+	decode(t, r, &list)
+	if r.StatusCode() != 200 || len(list.ServiceAccounts) != 1 || list.ServiceAccounts[0].ServiceID != sa.ServiceID ||
+		strings.Contains(string(r.Body()), "secret") || strings.Contains(string(r.Body()), sa.Secret) {
+		t.Fatalf("list: %d %s", r.StatusCode(), r.Body())
+	}
+	// Deleting the account ends its tokens at once (on this edge; others
+	// within the ServiceAuth cache time).
+	if r := e.call("DELETE", "/api/v2/service-accounts/"+sa.ServiceID, clientIP, user, nil); r.StatusCode() != 204 {
+		t.Fatalf("delete: %d %s", r.StatusCode(), r.Body())
+	}
+	if r := e.call("GET", "/api/v2/alerts", clientIP, svc, nil); r.StatusCode() != 401 || errOf(r).Error.Code != "unauthorized" {
+		t.Fatalf("token of a deleted account: %d %s", r.StatusCode(), r.Body())
+	}
+	if r := e.call("DELETE", "/api/v2/service-accounts/"+sa.ServiceID, clientIP, user, nil); r.StatusCode() != 404 {
+		t.Fatalf("second delete: %d", r.StatusCode())
+	}
+}
+
+// A service token acts with its owner's current plan, not the one in its
+// claims, and only for the account's owner.
+func TestServiceTokenCheckedAgainstAccount(t *testing.T) {
+	e := newAcctEnv(t)
+	owner := e.register(t, "planned@example.com")
+	other := e.register(t, "other@example.com")
+	user := bearer(e.login(t, "planned@example.com").AccessToken)
+	svcID, _ := e.serviceAccount(t, user, "agent", accounts.ScopeWebhooksRead)
+	iss, err := accounts.NewIssuer(e.priv, accounts.IssuerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, user, plan string
+		status           int
+		code             string
+	}{
+		{"free owner, enterprise claim", owner, "enterprise", 403, "forbidden"},
+		{"another user's id", other, "free", 401, "unauthorized"},
+	} {
+		tok, err := iss.IssueService(svcID, tc.user, tc.plan, []string{accounts.ScopeWebhooksRead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.call("GET", "/api/v2/webhooks", clientIP, bearer(tok.Value), nil)
+		if r.StatusCode() != tc.status || errOf(r).Error.Code != tc.code {
+			t.Errorf("%s: %d %s", tc.name, r.StatusCode(), r.Body())
 		}
 	}
 }
@@ -320,7 +381,7 @@ func TestAuthAPIKeys(t *testing.T) {
 	}
 	// A key acts as its user, but cannot mint credentials that would outlive it.
 	for path, body := range map[string]any{"/api/v2/auth/api-keys": map[string]string{"name": "x"},
-		"/api/v2/service-accounts": map[string]any{"service_id": "k-agent", "scopes": []string{"offers:read"}}} {
+		"/api/v2/service-accounts": map[string]any{"name": "k-agent", "scopes": []string{"offers:read"}}} {
 		if r := e.call("POST", path, clientIP, apiKeyHeader(created.Key), body); r.StatusCode() != 403 {
 			t.Errorf("API key on %s: %d %s", path, r.StatusCode(), r.Body())
 		}
@@ -399,11 +460,12 @@ func TestAccountSecretsNeverLogged(t *testing.T) {
 	secrets = append(secrets, pick(e.call("POST", "/api/v2/auth/api-keys", clientIP, user, map[string]string{"name": "k"}).Body(), "key"))
 	secrets = append(secrets, pick(e.call("POST", "/api/v2/webhooks", clientIP, user,
 		map[string]any{"url": "https://hooks.example.com/x", "events": []string{"price_alert"}}).Body(), "secret"))
-	svcSecret := pick(e.call("POST", "/api/v2/service-accounts", clientIP, user,
-		map[string]any{"service_id": "logger-agent", "scopes": []string{"offers:read"}}).Body(), "secret")
+	created := e.call("POST", "/api/v2/service-accounts", clientIP, user,
+		map[string]any{"name": "logger-agent", "scopes": []string{"offers:read"}}).Body()
+	svcSecret := pick(created, "secret")
 	secrets = append(secrets, svcSecret)
 	secrets = append(secrets, pick(e.call("POST", "/api/v2/auth/service-token", clientIP, nil,
-		map[string]string{"service_id": "logger-agent", "secret": svcSecret}).Body(), "access_token"))
+		map[string]string{"service_id": pick(created, "service_id"), "secret": svcSecret}).Body(), "access_token"))
 	next := pick(e.call("POST", "/api/v2/auth/refresh", clientIP, nil, map[string]string{"refresh_token": tok.RefreshToken}).Body(), "refresh_token")
 	secrets = append(secrets, next)
 	e.call("POST", "/api/v2/auth/refresh", clientIP, nil, map[string]string{"refresh_token": tok.RefreshToken}) // reuse: logged

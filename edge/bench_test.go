@@ -1,10 +1,17 @@
 package edge
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/shared"
 )
 
 // BenchmarkListComputed measures the list endpoint when the answer is not in
@@ -65,5 +72,52 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		v.search(&q)
+	}
+}
+
+// wireSource answers like the NATS source: each provider's offers arrive as
+// the JSON a worker sends and are decoded on every fetch.
+type wireSource struct{ wire map[string][]byte }
+
+func (w wireSource) Fetch(_ context.Context, provider string, _ RequestIDs) (ProviderOffers, error) {
+	var offers []shared.Offer
+	if err := json.Unmarshal(w.wire[provider], &offers); err != nil {
+		return ProviderOffers{}, err
+	}
+	return ProviderOffers{Offers: offers, FetchedAt: time.Now()}, nil
+}
+func (wireSource) Healthy() bool                   { return true }
+func (wireSource) Replicas(string) []ReplicaStatus { return nil }
+
+// BenchmarkListFromWire is the whole uncached list path with no network:
+// decode six providers' replies (100 offers each), build their snapshots,
+// filter, sort, page and encode.
+func BenchmarkListFromWire(b *testing.B) {
+	fake := newFakeSource(14, 100)
+	src := wireSource{wire: map[string][]byte{}}
+	for p, offers := range fake.offers {
+		raw, err := json.Marshal(offers)
+		if err != nil {
+			b.Fatal(err)
+		}
+		src.wire[p] = raw
+	}
+	s, err := New(Config{Cell: "test", Providers: testProviders, Source: src,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Cache: CacheConfig{Disabled: true},
+		PlanLimits: map[string]int{"free": 1 << 30}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURI("/api/v2/providers?gpu=H100&sort=-price_per_gpu&per_page=50")
+		ctx.Request.Header.SetMethod("GET")
+		s.handle(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatal(ctx.Response.StatusCode(), string(ctx.Response.Body()))
+		}
 	}
 }

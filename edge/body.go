@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,8 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return errors.New("must be a string or an array of strings")
+		// A type error lets encoding/json fill in the field's path.
+		return &json.UnmarshalTypeError{Value: "string list", Type: reflect.TypeFor[stringList]()}
 	}
 	*l = many
 	return nil
@@ -98,8 +100,12 @@ func jsonError(err error, prefix string) *apiError {
 		if typ.Field == "" {
 			return &apiError{Status: fasthttp.StatusBadRequest, Code: codeInvalidBody, Message: "request body must be a JSON object"}
 		}
+		kind := jsonKind(typ.Type.Kind().String())
+		if typ.Type == reflect.TypeFor[stringList]() {
+			kind = "a string or an array of strings"
+		}
 		return &apiError{Status: fasthttp.StatusBadRequest, Code: codeInvalidBody, Field: field,
-			Message: field + ": must be " + jsonKind(typ.Type.Kind().String())}
+			Message: field + ": must be " + kind}
 	case errors.Is(err, io.EOF):
 		return &apiError{Status: fasthttp.StatusBadRequest, Code: codeInvalidBody, Message: "request body is empty; send a JSON object"}
 	case errors.Is(err, io.ErrUnexpectedEOF):

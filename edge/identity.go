@@ -120,8 +120,7 @@ func (a *authenticator) identify(ctx *fasthttp.RequestCtx) (Identity, error) {
 		case "":
 			return Identity{Kind: "jwt", Subject: c.Subject, Plan: c.Plan, Key: "user:" + c.Subject, UserID: c.Subject}, nil
 		case accounts.KindService:
-			return Identity{Kind: "service", Subject: c.Subject, Plan: c.Plan, Key: "service:" + c.Subject,
-				UserID: c.UserID, Scopes: c.Scopes}, nil
+			return a.service(c)
 		}
 		return Identity{}, fmt.Errorf("%w: unknown token kind", errUnauthorized)
 	}
@@ -151,6 +150,29 @@ func (a *authenticator) apiKey(key []byte) (Identity, error) {
 	return Identity{Kind: "api_key", Subject: o.KeyID, Plan: o.Plan, Key: "user:" + o.UserID, UserID: o.UserID}, nil
 }
 
+// service checks a service token against its account, through the
+// ServiceAuth cache, and takes the owner's current plan: the token lives
+// 30 days, and deleting its account or changing the plan must not wait for
+// it to expire. Without a store (an external issuer) the claims stand.
+func (a *authenticator) service(c accounts.Claims) (Identity, error) {
+	id := Identity{Kind: "service", Subject: c.Subject, Plan: c.Plan, Key: "service:" + c.Subject,
+		UserID: c.UserID, Scopes: c.Scopes}
+	if a.stored == nil || a.stored.Services() == nil {
+		return id, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), keyLookupTimeout)
+	defer cancel()
+	o, err := a.stored.Services().Lookup(ctx, c.Subject, c.UserID)
+	switch {
+	case errors.Is(err, accounts.ErrUnknownService):
+		return Identity{}, fmt.Errorf("%w: service account disabled or deleted", errUnauthorized)
+	case err != nil:
+		return Identity{}, errAuthUnavailable
+	}
+	id.Plan = o.Plan
+	return id, nil
+}
+
 // clientIP is the peer address, or, when the peer is a trusted proxy, the
 // right-most X-Forwarded-For entry that is not itself a trusted proxy.
 // Entries left of an untrusted hop are client-controlled and ignored.
@@ -163,8 +185,12 @@ func (a *authenticator) clientIP(ctx *fasthttp.RequestCtx) string {
 	if !a.trusted(peer) {
 		return peer.String()
 	}
-	xff := string(ctx.Request.Header.Peek("X-Forwarded-For"))
-	hops := strings.Split(xff, ",")
+	// Proxies may add their own header line rather than append to the
+	// client's, so all lines are read in order as one list.
+	var hops []string
+	for _, line := range ctx.Request.Header.PeekAll("X-Forwarded-For") {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		h := strings.TrimSpace(hops[i])
 		if h == "" {

@@ -80,3 +80,16 @@ func TestIdentify(t *testing.T) {
 		}
 	}
 }
+
+// A client's forged X-Forwarded-For line must not win over the line a
+// trusted proxy adds after it.
+func TestClientIPReadsEveryForwardedLine(t *testing.T) {
+	trusted, _ := ParseCIDRs("10.0.0.0/8")
+	a := newAuthenticator(AuthConfig{TrustedProxies: trusted}, nil)
+	ctx := requestFrom("10.1.1.1:5", nil)
+	ctx.Request.Header.Add("X-Forwarded-For", "6.6.6.6")
+	ctx.Request.Header.Add("X-Forwarded-For", "66.1.1.1")
+	if got := a.clientIP(ctx); got != "66.1.1.1" {
+		t.Fatalf("clientIP = %q, want the proxy-added 66.1.1.1", got)
+	}
+}

@@ -18,9 +18,13 @@ import (
 
 const pathIntegrations = "/api/v2/providers/config/integrations"
 
-// integrationOwner is the store's user id for the caller: their subject when
-// it is a plain identifier, else a hash of it, so two subjects can never
-// share one path. Anonymous callers own nothing.
+// integrationOwner is the credential store's user for the caller: the
+// account's user id, so the user's sign-ins, API keys and service tokens
+// share one set of integrations (<mount>/<prefix>/users/<user id>/...)
+// that outlives any one credential. Configured API keys have no user and
+// own theirs as "api_key-<key id>". An id that is not a plain identifier is
+// hashed, so two callers can never share one path. Anonymous callers own
+// nothing.
 func integrationOwner(rc *requestCtx) (string, *apiError) {
 	id := rc.identity
 	if id.Kind == "anonymous" || id.Subject == "" {
@@ -31,10 +35,13 @@ func integrationOwner(rc *requestCtx) (string, *apiError) {
 		return "", &apiError{Status: fasthttp.StatusForbidden, Code: codeForbidden,
 			Message: "provider integrations are an enterprise plan feature"}
 	}
-	owner := id.Kind + "-" + id.Subject
+	kind, subject, owner := "user", id.UserID, id.UserID
+	if owner == "" {
+		kind, subject, owner = id.Kind, id.Subject, id.Kind+"-"+id.Subject
+	}
 	if !safeOwner.MatchString(owner) {
-		sum := sha256.Sum256([]byte(id.Kind + "\x00" + id.Subject))
-		owner = id.Kind + "-h" + hex.EncodeToString(sum[:16])
+		sum := sha256.Sum256([]byte(kind + "\x00" + subject))
+		owner = kind + "-h" + hex.EncodeToString(sum[:16])
 	}
 	return owner, nil
 }

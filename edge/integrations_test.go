@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/edge/accounts"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -93,5 +94,75 @@ func TestIntegrationsStoreDown(t *testing.T) {
 	r := doKey(s, "POST", pathIntegrations, "key-ent-1", []byte(`{"provider":"alpha","api_key":"abcdefgh12"}`))
 	if r.StatusCode() != 503 || strings.Contains(string(r.Body()), "secret/gpubroker") {
 		t.Fatalf("%d %s", r.StatusCode(), r.Body())
+	}
+}
+
+// Integrations belong to the user, not the credential: the user's login
+// token, stored API key and integrations-scoped service token see the same
+// ones, stored under the user id (the Vault path users/<user id>/...), and
+// they survive the key's revocation. Another user sees none of them.
+func TestIntegrationsPerUser(t *testing.T) {
+	e := newAcctEnv(t)
+	e.enterprise(t, "ann@example.com")
+	e.enterprise(t, "bob@example.com")
+	const annID = "ann-0000-4000-8000-000000000000" // as enterprise() makes it
+	ann := bearer(e.login(t, "ann@example.com").AccessToken)
+	bob := bearer(e.login(t, "bob@example.com").AccessToken)
+	r := e.call("POST", pathAPIKeys, clientIP, ann, map[string]string{"name": "ann's key"})
+	var key struct{ ID, Key string }
+	decode(t, r, &key)
+	annKey := apiKeyHeader(key.Key)
+	annSvc := e.serviceToken(t, ann, "ann-agent", accounts.ScopeIntegrationsRead, accounts.ScopeIntegrationsWrite)
+	const secret = "ann-provider-secret-123"
+	if r := e.call("POST", pathIntegrations, clientIP, annKey, map[string]string{"provider": "alpha", "api_key": secret}); r.StatusCode() != 201 {
+		t.Fatalf("create with the API key: %d %s", r.StatusCode(), r.Body())
+	}
+	if r := e.call("POST", pathIntegrations, clientIP, annSvc, map[string]string{"provider": "bravo", "api_key": secret}); r.StatusCode() != 201 {
+		t.Fatalf("create with the service token: %d %s", r.StatusCode(), r.Body())
+	}
+	k, err := e.s.cfg.Credentials.User(context.Background(), annID, "alpha")
+	if err != nil || k.Reveal() != secret {
+		t.Fatalf("not stored under the user id: %v", err)
+	}
+	providers := func(who map[string]string) []string {
+		t.Helper()
+		r := e.call("GET", pathIntegrations, clientIP, who, nil)
+		var list struct{ Integrations []credentials.Integration }
+		decode(t, r, &list)
+		if r.StatusCode() != 200 || strings.Contains(string(r.Body()), secret) {
+			t.Fatalf("list: %d %s", r.StatusCode(), r.Body())
+		}
+		out := []string{}
+		for _, in := range list.Integrations {
+			out = append(out, in.Provider)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		who  map[string]string
+		want string
+	}{
+		{"ann's login token", ann, "alpha,bravo"},
+		{"ann's API key", annKey, "alpha,bravo"},
+		{"ann's service token", annSvc, "alpha,bravo"},
+		{"bob", bob, ""},
+	} {
+		if got := strings.Join(providers(tc.who), ","); got != tc.want {
+			t.Errorf("%s sees %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if r := e.call("DELETE", pathIntegrations+"/alpha", clientIP, bob, nil); r.StatusCode() != 404 {
+		t.Fatalf("bob deleting ann's: %d", r.StatusCode())
+	}
+	// Revoking the key that created an integration does not orphan it.
+	if r := e.call("DELETE", pathAPIKeys+"/"+key.ID, clientIP, ann, nil); r.StatusCode() != 204 {
+		t.Fatalf("revoke: %d", r.StatusCode())
+	}
+	if got := strings.Join(providers(ann), ","); got != "alpha,bravo" {
+		t.Fatalf("after revoking the key ann sees %q", got)
+	}
+	if r := e.call("DELETE", pathIntegrations+"/alpha", clientIP, ann, nil); r.StatusCode() != 204 {
+		t.Fatalf("ann deleting via her login: %d", r.StatusCode())
 	}
 }

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -88,19 +89,81 @@ func TestPropertyPlanLimitsAnd429Format(t *testing.T) {
 	})
 }
 
-func TestUnauthorizedAndExemptRoutes(t *testing.T) {
+// Every answer carries the RateLimit headers: unknown routes, wrong
+// methods and bad credentials are charged to the caller too, and the
+// operational endpoints have their own per-address budget.
+func TestRateLimitHeadersOnEveryAnswer(t *testing.T) {
 	now := time.Unix(5000, 0)
-	s := newLimitedServer(t, func() time.Time { return now }, map[string]int{"free": 1})
-	if r := doAs(s, "/api/v2/providers", "wrong-key"); r.StatusCode() != 401 || len(r.Header.Peek("WWW-Authenticate")) == 0 {
-		t.Fatalf("bad key: %d", r.StatusCode())
+	s := newLimitedServer(t, func() time.Time { return now }, map[string]int{"free": 3})
+	cases := []struct {
+		method, path, key string
+		status            int
+		limit             string
+	}{
+		{"GET", "/nope", "", 404, "3"},
+		{"POST", "/api/v2/openapi.json", "", 405, "3"},
+		{"GET", "/api/v2/providers", "wrong-key", 401, "3"},
+		{"GET", "/api/v2/providers", "", 429, "3"}, // the three above used the address's budget
+		{"GET", "/health", "", 200, strconv.Itoa(DefaultOpsLimit)},
+		{"GET", "/metrics", "", 200, strconv.Itoa(DefaultOpsLimit)},
 	}
-	doAs(s, "/api/v2/openapi.json", "")
-	if r := doAs(s, "/api/v2/openapi.json", ""); r.StatusCode() != 429 {
-		t.Fatalf("second anonymous request at limit 1: %d", r.StatusCode())
-	}
-	for _, path := range []string{"/health", "/metrics"} {
-		if r := doAs(s, path, ""); r.StatusCode() != 200 {
-			t.Fatalf("%s rate limited: %d", path, r.StatusCode())
+	for _, tc := range cases {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod(tc.method)
+		ctx.Request.SetRequestURI(tc.path)
+		if tc.key != "" {
+			ctx.Request.Header.Set("X-Api-Key", tc.key)
 		}
+		s.handle(&ctx)
+		r := &ctx.Response
+		if r.StatusCode() != tc.status {
+			t.Errorf("%s %s: status %d, want %d", tc.method, tc.path, r.StatusCode(), tc.status)
+		}
+		if got := string(r.Header.Peek("RateLimit-Limit")); got != tc.limit {
+			t.Errorf("%s %s: RateLimit-Limit %q, want %s", tc.method, tc.path, got, tc.limit)
+		}
+		for _, h := range []string{"RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"} {
+			if len(r.Header.Peek(h)) == 0 {
+				t.Errorf("%s %s: missing %s", tc.method, tc.path, h)
+			}
+		}
+	}
+}
+
+// Bad credentials past the address's budget get 429 before any lookup,
+// so random API keys cannot flood the credential store.
+func TestBadCredentialsRefusedBeforeLookup(t *testing.T) {
+	now := time.Unix(5000, 0)
+	s := newLimitedServer(t, func() time.Time { return now }, map[string]int{"free": 2})
+	statuses := []int{}
+	for i := range 4 {
+		statuses = append(statuses, doAs(s, "/api/v2/providers", "gpb_random"+strconv.Itoa(i)).StatusCode())
+	}
+	if want := []int{401, 401, 429, 429}; fmt.Sprint(statuses) != fmt.Sprint(want) {
+		t.Fatalf("statuses %v, want %v", statuses, want)
+	}
+	if _, blocked := s.authFails.blocked("0.0.0.0", time.Now()); !blocked {
+		t.Fatal("address not remembered as refused")
+	}
+	// A good-faith anonymous request from the address is limited as usual.
+	if r := doAs(s, "/api/v2/openapi.json", ""); r.StatusCode() != 429 {
+		t.Fatalf("anonymous after the budget: %d", r.StatusCode())
+	}
+}
+
+func TestAuthFailuresBounded(t *testing.T) {
+	var f authFailures
+	now := time.Unix(0, 0)
+	for i := range maxAuthFailAddrs + 10 {
+		f.block(strconv.Itoa(i), now, now.Add(time.Second))
+	}
+	if n := len(f.until); n > maxAuthFailAddrs {
+		t.Fatalf("%d addresses remembered, bound %d", n, maxAuthFailAddrs)
+	}
+	if _, ok := f.blocked(strconv.Itoa(maxAuthFailAddrs+9), now); !ok {
+		t.Fatal("newest address forgotten")
+	}
+	if _, ok := f.blocked(strconv.Itoa(maxAuthFailAddrs+9), now.Add(time.Second)); ok {
+		t.Fatal("still refused after its window")
 	}
 }

@@ -27,6 +27,10 @@ func TestOwnedIsolationMatrix(t *testing.T) {
 			func(m map[string]any) string { return m["id"].(string) }},
 		{"api keys", "/api/v2/auth/api-keys", "api_keys", map[string]string{"name": "alice's key"},
 			func(m map[string]any) string { return m["id"].(string) }},
+		{"service accounts", "/api/v2/service-accounts", "service_accounts", map[string]any{"name": "alice-agent", "scopes": []string{"offers:read"}},
+			func(m map[string]any) string { return m["service_id"].(string) }},
+		{"integrations", pathIntegrations, "integrations", map[string]string{"provider": "alpha", "api_key": "alice-provider-key-1"},
+			func(m map[string]any) string { return m["provider"].(string) }},
 	} {
 		r := e.call("POST", tc.collection, clientIP, alice, tc.body)
 		var created map[string]any
@@ -78,7 +82,9 @@ func TestOwnedNeedsAuthentication(t *testing.T) {
 		{"GET", "/api/v2/alerts", ""}, {"POST", "/api/v2/alerts", `{}`}, {"DELETE", "/api/v2/alerts/0d1c3f6e-1111-4111-8111-111111111111", ""},
 		{"GET", "/api/v2/webhooks", ""}, {"POST", "/api/v2/webhooks", `{}`}, {"DELETE", "/api/v2/webhooks/0d1c3f6e-1111-4111-8111-111111111111", ""},
 		{"GET", "/api/v2/auth/api-keys", ""}, {"POST", "/api/v2/auth/api-keys", `{}`}, {"DELETE", "/api/v2/auth/api-keys/0d1c3f6e-1111-4111-8111-111111111111", ""},
-		{"POST", "/api/v2/service-accounts", `{}`}, {"GET", "/api/v2/analytics/price-history?gpu=A100", ""},
+		{"GET", "/api/v2/service-accounts", ""}, {"POST", "/api/v2/service-accounts", `{}`},
+		{"DELETE", "/api/v2/service-accounts/0d1c3f6e-1111-4111-8111-111111111111", ""},
+		{"GET", "/api/v2/analytics/price-history?gpu=A100", ""},
 	} {
 		var body any
 		if tc.body != "" {

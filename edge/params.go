@@ -25,7 +25,7 @@ const maxParams = 64
 // rather than ignored so a typo ("max_prise") cannot silently widen a search.
 func parseListParams(args *fasthttp.Args) (Query, *apiError) {
 	if args.Len() > maxParams {
-		return Query{}, &apiError{Status: fasthttp.StatusBadRequest, Code: codeBadRequest, Message: "too many query parameters"}
+		return Query{}, &apiError{Status: fasthttp.StatusBadRequest, Code: codeBadRequest, Message: "too many query parameters: at most " + strconv.Itoa(maxParams) + " are read"}
 	}
 	vals := map[string][]string{}
 	var bad *apiError

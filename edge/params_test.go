@@ -88,7 +88,10 @@ func TestParseQueryBody(t *testing.T) {
 		{`{"max_price":-3}`, false, "max_price"},
 		{`{"per_page":1.5}`, false, "per_page"},
 		{`{"per_page":1000}`, false, "per_page"},
-		{`{"regions":[1,2]}`, false, ""},
+		{`{"regions":[1,2]}`, false, "regions"},
+		{`{"gpu_type":5}`, false, "gpu_type"},
+		{`{"provider":{}}`, false, "provider"},
+		{`{"compliance_tags":true}`, false, "compliance_tags"},
 		{`{"bogus":1}`, false, "bogus"},
 		{`{"min_availability":"sometimes"}`, false, "min_availability"},
 		{`{"min_price":3,"max_price":1}`, false, "min_price"},
@@ -123,6 +126,10 @@ func TestParseBulkBody(t *testing.T) {
 	_, err = parseBulkBody([]byte(`{"queries":[{"gpu":"A100"},{"nope":1}]}`))
 	if err == nil || err.Field != "queries[1].nope" {
 		t.Fatalf("unknown field not named: %+v", err)
+	}
+	_, err = parseBulkBody([]byte(`{"queries":[{"gpu":"A100"},{"gpu":5}]}`))
+	if err == nil || err.Field != "queries[1].gpu" {
+		t.Fatalf("list field not named: %+v", err)
 	}
 	_, err = parseBulkBody([]byte(`{"queries":[{"gpu":"A100"},7]}`))
 	if err == nil || err.Field != "queries[1]" {

@@ -50,6 +50,9 @@ func (s *Server) handle(fctx *fasthttp.RequestCtx) {
 		}
 	}()
 	if rerr != nil {
+		if !s.admit(rc, "") {
+			return
+		}
 		if rerr.Status == fasthttp.StatusMethodNotAllowed {
 			fctx.Response.Header.Set("Allow", rerr.Field)
 			rerr.Field = ""
@@ -57,7 +60,7 @@ func (s *Server) handle(fctx *fasthttp.RequestCtx) {
 		writeError(fctx, rerr)
 		return
 	}
-	if limited(rt.name) && !s.admit(rc) {
+	if !s.admit(rc, rt.name) {
 		return
 	}
 	rt.handler(rc)

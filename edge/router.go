@@ -26,72 +26,77 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 	type ep struct {
 		method string
 		r      route
+		scope  string // what a service token needs (routeScope); "" for public and open endpoints
 	}
 	var eps []ep
 	switch path {
 	case "/health", "/api/v2/providers/health":
-		eps = []ep{{"GET", route{"health", s.handleHealth}}}
+		eps = []ep{{"GET", route{"health", s.handleHealth}, ""}}
 	case "/metrics":
-		eps = []ep{{"GET", route{"metrics", s.handleMetrics}}}
+		eps = []ep{{"GET", route{"metrics", s.handleMetrics}, ""}}
 	case "/api/v2/openapi.json":
-		eps = []ep{{"GET", route{"openapi", s.handleOpenAPI}}}
+		eps = []ep{{"GET", route{"openapi", s.handleOpenAPI}, ""}}
 	case "/api/v2/docs":
-		eps = []ep{{"GET", route{"docs", s.handleDocs}}}
+		eps = []ep{{"GET", route{"docs", s.handleDocs}, ""}}
 	case pathIntegrations:
-		eps = []ep{{"GET", route{"integrations", s.handleIntegrationsList}}, {"POST", route{"integrations", s.handleIntegrationsPost}}}
+		eps = []ep{{"GET", route{"integrations", s.handleIntegrationsList}, accounts.ScopeIntegrationsRead}, {"POST", route{"integrations", s.handleIntegrationsPost}, accounts.ScopeIntegrationsWrite}}
 	case "/api/v2/gpus":
-		eps = []ep{{"GET", route{"gpus", s.handleGPUs}}}
+		eps = []ep{{"GET", route{"gpus", s.handleGPUs}, accounts.ScopeOffersRead}}
 	case pathList:
-		eps = []ep{{"GET", route{"list", s.handleList}}}
+		eps = []ep{{"GET", route{"list", s.handleList}, accounts.ScopeOffersRead}}
 	case "/api/v2/providers/query":
-		eps = []ep{{"POST", route{"query", s.handleQuery}}}
+		eps = []ep{{"POST", route{"query", s.handleQuery}, accounts.ScopeOffersRead}}
 	case "/api/v2/providers/bulk/query":
-		eps = []ep{{"POST", route{"bulk", s.handleBulk}}}
+		eps = []ep{{"POST", route{"bulk", s.handleBulk}, accounts.ScopeOffersRead}}
 	case pathAuth + "register":
-		eps = []ep{{"POST", route{"auth_register", s.handleRegister}}}
+		eps = []ep{{"POST", route{"auth_register", s.handleRegister}, ""}}
 	case pathAuth + "login":
-		eps = []ep{{"POST", route{"auth_login", s.handleLogin}}}
+		eps = []ep{{"POST", route{"auth_login", s.handleLogin}, ""}}
 	case pathAuth + "refresh":
-		eps = []ep{{"POST", route{"auth_refresh", s.handleRefresh}}}
+		eps = []ep{{"POST", route{"auth_refresh", s.handleRefresh}, ""}}
 	case pathAuth + "logout":
-		eps = []ep{{"POST", route{"auth_logout", s.handleLogout}}}
+		eps = []ep{{"POST", route{"auth_logout", s.handleLogout}, ""}}
 	case pathAuth + "service-token":
-		eps = []ep{{"POST", route{"auth_service_token", s.handleServiceToken}}}
+		eps = []ep{{"POST", route{"auth_service_token", s.handleServiceToken}, ""}}
 	case pathAPIKeys:
-		eps = []ep{{"GET", route{"api_keys", s.handleAPIKeyList}}, {"POST", route{"api_keys", s.handleAPIKeyCreate}}}
+		eps = []ep{{"GET", route{"api_keys", s.handleAPIKeyList}, scopeUserOnly}, {"POST", route{"api_keys", s.handleAPIKeyCreate}, scopeUserOnly}}
 	case pathServiceAccounts:
-		eps = []ep{{"POST", route{"service_accounts", s.handleServiceAccountCreate}}}
+		eps = []ep{{"GET", route{"service_accounts", s.handleServiceAccountList}, scopeUserOnly}, {"POST", route{"service_accounts", s.handleServiceAccountCreate}, scopeUserOnly}}
 	case pathFavorites:
-		eps = []ep{{"GET", route{"favorites", s.handleFavoriteList}}, {"POST", route{"favorites", s.handleFavoriteAdd}}}
+		eps = []ep{{"GET", route{"favorites", s.handleFavoriteList}, accounts.ScopeFavoritesRead}, {"POST", route{"favorites", s.handleFavoriteAdd}, accounts.ScopeFavoritesWrite}}
 	case pathAlerts:
-		eps = []ep{{"GET", route{"alerts", s.handleAlertList}}, {"POST", route{"alerts", s.handleAlertCreate}}}
+		eps = []ep{{"GET", route{"alerts", s.handleAlertList}, accounts.ScopeAlertsRead}, {"POST", route{"alerts", s.handleAlertCreate}, accounts.ScopeAlertsWrite}}
 	case pathWebhooks:
-		eps = []ep{{"GET", route{"webhooks", s.handleWebhookList}}, {"POST", route{"webhooks", s.handleWebhookCreate}}}
+		eps = []ep{{"GET", route{"webhooks", s.handleWebhookList}, accounts.ScopeWebhooksRead}, {"POST", route{"webhooks", s.handleWebhookCreate}, accounts.ScopeWebhooksWrite}}
 	case pathPriceHistory:
-		eps = []ep{{"GET", route{"price_history", s.handlePriceHistory}}}
+		eps = []ep{{"GET", route{"price_history", s.handlePriceHistory}, accounts.ScopeAnalyticsRead}}
 	default:
 		if id, ok := strings.CutPrefix(path, pathAPIKeys+"/"); ok && validResourceID(id) {
-			eps = []ep{{"DELETE", route{"api_keys", s.handleAPIKeyDelete}}}
+			eps = []ep{{"DELETE", route{"api_keys", s.handleAPIKeyDelete}, scopeUserOnly}}
+			break
+		}
+		if id, ok := strings.CutPrefix(path, pathServiceAccounts+"/"); ok && shared.ValidName(id) {
+			eps = []ep{{"DELETE", route{"service_accounts", s.handleServiceAccountDelete}, scopeUserOnly}}
 			break
 		}
 		if id, ok := strings.CutPrefix(path, pathFavorites+"/"); ok && accounts.ValidOfferID(id) {
-			eps = []ep{{"DELETE", route{"favorites", s.handleFavoriteDelete}}}
+			eps = []ep{{"DELETE", route{"favorites", s.handleFavoriteDelete}, accounts.ScopeFavoritesWrite}}
 			break
 		}
 		if id, ok := strings.CutPrefix(path, pathAlerts+"/"); ok && validResourceID(id) {
-			eps = []ep{{"DELETE", route{"alerts", s.handleAlertDelete}}}
+			eps = []ep{{"DELETE", route{"alerts", s.handleAlertDelete}, accounts.ScopeAlertsWrite}}
 			break
 		}
 		if id, ok := strings.CutPrefix(path, pathWebhooks+"/"); ok && validResourceID(id) {
-			eps = []ep{{"DELETE", route{"webhooks", s.handleWebhookDelete}}}
+			eps = []ep{{"DELETE", route{"webhooks", s.handleWebhookDelete}, accounts.ScopeWebhooksWrite}}
 			break
 		}
 		if p, ok := strings.CutPrefix(path, pathIntegrations+"/"); ok && shared.ValidName(p) {
-			eps = []ep{{"DELETE", route{"integrations", s.handleIntegrationsDelete}}}
+			eps = []ep{{"DELETE", route{"integrations", s.handleIntegrationsDelete}, accounts.ScopeIntegrationsWrite}}
 			break
 		}
 		if id, ok := strings.CutPrefix(path, pathOfferID); ok && id != "" && !strings.Contains(id, "/") && strings.Contains(id, ":") {
-			eps = []ep{{"GET", route{"offer", s.handleOffer}}}
+			eps = []ep{{"GET", route{"offer", s.handleOffer}, accounts.ScopeOffersRead}}
 		}
 	}
 	if len(eps) == 0 {
@@ -100,6 +105,9 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 	allowed := make([]string, 0, len(eps))
 	for _, e := range eps {
 		if e.method == method || (method == "HEAD" && e.method == "GET") {
+			if e.scope != "" {
+				e.r.handler = s.scoped(e.scope, e.r.handler)
+			}
 			return e.r, nil
 		}
 		allowed = append(allowed, e.method)

@@ -104,6 +104,7 @@ type Server struct {
 	touchSeq     atomic.Uint64
 	policySuffix []byte
 	ownLimiter   bool
+	authFails    authFailures
 	srv          *fasthttp.Server
 }
 
@@ -259,6 +260,11 @@ func (s *Server) transportError(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		// The headers were read, so the caller is charged as usual and
+		// gets its RateLimit headers.
+		if !s.admit(&requestCtx{RequestCtx: ctx, start: time.Now()}, "") {
+			return
+		}
 		writeError(ctx, &apiError{Status: fasthttp.StatusRequestEntityTooLarge, Code: codeBodyTooLarge,
 			Message: fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxBodyBytes)})
 	case errors.As(err, &small):

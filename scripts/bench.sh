@@ -25,6 +25,9 @@ rm -rf "$dir" && mkdir -p "$dir/www" "$dir/tmp"
 
 need_apt wrk wrk
 need_apt nginx nginx
+# A Redis of its own (another port), so stopping it never touches the one
+# a concurrent test run uses.
+export GPUBROKER_REDIS_PORT=${BENCH_REDIS_PORT:-16479}
 scripts/redis.sh start
 redis_url=$(scripts/redis.sh url)
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 port=${GPUBROKER_REDIS_PORT:-16379}
-dir="$run/redis"
+dir="$run/redis-$port" # per port, so a benchmark's Redis and the tests' never share a pid file
 
 case "${1:-}" in
   install)

@@ -23,7 +23,7 @@ scripts/postgres.sh start
 export GPUBROKER_TEST_DATABASE_URL=$(scripts/postgres.sh url)
 export GPUBROKER_TEST_NATS_URL=$(scripts/nats.sh url)
 export GPUBROKER_TEST_REDIS_URL=$(scripts/redis.sh url)
-export GPUBROKER_TEST_VAULT_ADDR=$(scripts/bao.sh addr) GPUBROKER_TEST_VAULT_TOKEN=root
+export GPUBROKER_TEST_VAULT_ADDR=$(scripts/bao.sh addr) GPUBROKER_TEST_VAULT_TOKEN=$(scripts/bao.sh token)
 export GPUBROKER_BAO_BIN=$(scripts/bao.sh bin)
 
 go test -race -count=1 -timeout 20m ./...

@@ -27,6 +27,10 @@ const (
 	ErrKindUpstream    = "upstream"
 	ErrKindAuth        = "auth"
 	ErrKindInternal    = "internal"
+	// ErrKindCredentialsUnavailable: the provider's credential could not be
+	// read (secret store down past its grace period); the provider was not
+	// called and its breaker does not count it.
+	ErrKindCredentialsUnavailable = "credentials_unavailable"
 )
 
 // OffersPerChunk bounds one reply message: about 600 bytes per encoded offer

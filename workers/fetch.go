@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters"
+	"github.com/gpubroker/gpubroker/adapters/credentials"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/workers/breaker"
 )
 
 // flight is one upstream fetch shared by every request that arrives while it
@@ -64,7 +66,16 @@ func (w *Worker) run(f *flight) {
 	offers, err := w.cfg.Adapter.Fetch(ctx)
 	f.took = time.Since(start)
 	f.fetchedAt = time.Now().UTC()
-	done(err == nil)
+	// A missing credential means our secret store failed, not the provider:
+	// it was never called, so the outcome counts neither way.
+	switch {
+	case err == nil:
+		done(breaker.Succeeded)
+	case adapters.KindOf(err) == credentials.KindUnavailable:
+		done(breaker.NotAttempted)
+	default:
+		done(breaker.Failed)
+	}
 	w.m.fetchDuration.Update(f.took.Seconds())
 	w.recordOutcome(f.took, len(offers), err)
 	if err != nil {
@@ -77,8 +88,14 @@ func (w *Worker) run(f *flight) {
 	w.observePrices(f.offers)
 }
 
+// maxUnknownLogged bounds the GPU names remembered as already logged, so a
+// provider inventing a new name per offer cannot grow the set without limit.
+// Past it new names are only counted.
+const maxUnknownLogged = 10000
+
 // checked drops offers that fail validation (an adapter bug, counted and
-// logged) and reports GPU names the catalog does not know, once each.
+// logged) and keeps offers whose GPU the catalog does not know, counting
+// every one and logging each name once.
 func (w *Worker) checked(offers []shared.Offer) []shared.Offer {
 	out := offers[:0]
 	for i := range offers {
@@ -90,15 +107,34 @@ func (w *Worker) checked(offers []shared.Offer) []shared.Offer {
 		}
 		if !o.GPUKnown {
 			w.m.unknownGPUs.Inc()
-			w.mu.Lock()
-			first := !w.unknown[o.ProviderGPUName]
-			w.unknown[o.ProviderGPUName] = true
-			w.mu.Unlock()
+			first, full := w.rememberUnknown(o.ProviderGPUName)
 			if first {
 				w.log.Warn("GPU name not in catalog; offer kept as unknown", "gpu_name", o.ProviderGPUName, "gpu_id", o.GPUID)
+			}
+			if full {
+				w.log.Warn("too many distinct unknown GPU names; new ones are counted but no longer logged",
+					"limit", maxUnknownLogged, "metric", "gpubroker_unknown_gpu_offers_total")
 			}
 		}
 		out = append(out, *o)
 	}
 	return out
+}
+
+// rememberUnknown records an unknown GPU name. first is whether it should be
+// logged; full is true exactly once, for the first name turned away because
+// the set is at its bound.
+func (w *Worker) rememberUnknown(name string) (first, full bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.unknown[name] {
+		return false, false
+	}
+	if len(w.unknown) >= maxUnknownLogged {
+		full = !w.unknownFull
+		w.unknownFull = true
+		return false, full
+	}
+	w.unknown[name] = true
+	return true, false
 }

@@ -65,11 +65,12 @@ type Worker struct {
 	loops    sync.WaitGroup
 	wake     chan struct{} // asks the heartbeat loop to publish now
 
-	mu       sync.Mutex
-	inflight *flight
-	prices   map[string]float64 // last seen price per offer id
-	unknown  map[string]bool    // GPU names already logged as unknown
-	health   health
+	mu          sync.Mutex
+	inflight    *flight
+	prices      map[string]float64 // last seen price per offer id
+	unknown     map[string]bool    // GPU names already logged as unknown, at most maxUnknownLogged
+	unknownFull bool               // the bound was reached and said so
+	health      health
 }
 
 // New validates cfg and builds a worker; Start subscribes it.

@@ -12,7 +12,8 @@ import (
 
 // bound is an adapter whose key is looked up in a Store on every fetch, so
 // a key rotated in Vault is used on the next call, and an unreachable Vault
-// past its grace period fails the provider with a clear reason.
+// past its grace period fails the provider with KindUnavailable and the
+// time the outage began.
 type bound struct {
 	name  string
 	base  adapters.Config
@@ -38,6 +39,8 @@ func (b *bound) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		key = b.base.APIKey
+	case errors.Is(err, ErrUnavailable):
+		return nil, &adapters.Error{Provider: b.name, Kind: KindUnavailable, Err: err}
 	case err != nil:
 		return nil, &adapters.Error{Provider: b.name, Kind: shared.ErrKindAuth, Err: err}
 	}

@@ -8,6 +8,7 @@ package credentials
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
@@ -45,6 +46,36 @@ var (
 	// copy remains.
 	ErrUnavailable = errors.New("credential store unavailable")
 )
+
+// KindUnavailable is the adapter error kind of a provider whose credential
+// cannot be read because the store is down past its grace period. Workers
+// report it as the provider's last error but do not count it against the
+// provider's circuit breaker: the provider is not failing, the store is.
+const KindUnavailable = shared.ErrKindCredentialsUnavailable
+
+// UnavailableError says why a credential could not be read. It matches
+// ErrUnavailable with errors.Is.
+type UnavailableError struct {
+	Since    time.Time // first failed call of the current outage
+	Path     string
+	CachedAt time.Time // last successful read; zero when none was cached
+	MaxStale time.Duration
+	Err      error // the store's own error
+}
+
+func (e *UnavailableError) Error() string {
+	since := e.Since.UTC().Format(time.RFC3339)
+	if e.CachedAt.IsZero() {
+		return fmt.Sprintf("vault unreachable since %s and no cached credential for %s: %v", since, e.Path, e.Err)
+	}
+	return fmt.Sprintf("vault unreachable since %s and the cached credential for %s is older than %v (read at %s): %v",
+		since, e.Path, e.MaxStale, e.CachedAt.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrUnavailable) hold.
+func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
 
 // Paths under the KV v2 mount, relative to the configured prefix.
 func providerPath(prefix, provider string) string { return prefix + "/providers/" + provider }

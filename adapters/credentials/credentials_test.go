@@ -2,6 +2,8 @@ package credentials
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -111,8 +113,9 @@ func TestVaultKV(t *testing.T) {
 	}
 }
 
-// startBao runs a private OpenBao dev server so the test can stop it.
-func startBao(t *testing.T) (addr string, stop func()) {
+// startBao runs a private OpenBao dev server so the test can stop it. Its
+// root token is random, so no test relies on a well-known token.
+func startBao(t *testing.T) (addr, token string, stop func()) {
 	t.Helper()
 	bin := os.Getenv("GPUBROKER_BAO_BIN")
 	if bin == "" {
@@ -128,7 +131,8 @@ func startBao(t *testing.T) (addr string, stop func()) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	addr = "http://127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, "server", "-dev", "-dev-root-token-id=root", "-dev-listen-address=127.0.0.1:"+strconv.Itoa(port))
+	token = randomToken(t)
+	cmd := exec.Command(bin, "server", "-dev", "-dev-root-token-id="+token, "-dev-listen-address=127.0.0.1:"+strconv.Itoa(port))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -138,21 +142,30 @@ func startBao(t *testing.T) (addr string, stop func()) {
 		if r, err := http.Get(addr + "/v1/sys/health"); err == nil {
 			r.Body.Close()
 			if r.StatusCode == 200 {
-				return addr, stop
+				return addr, token, stop
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("bao did not start")
-	return "", nil
+	return "", "", nil
+}
+
+func randomToken(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "gpbdev-" + hex.EncodeToString(b) // custom ids may not use the "s." prefix
 }
 
 // Vault goes away: the cached key keeps the provider working for one hour,
 // then the provider fails with a clear reason.
 func TestVaultOutageUsesCacheForOneHour(t *testing.T) {
-	addr, stop := startBao(t)
+	addr, token, stop := startBao(t)
 	clk := &clock{t: time.Now()}
-	v, err := NewVault(VaultConfig{Address: addr, Token: shared.NewSecret("root"), Now: clk.Now, Timeout: 500 * time.Millisecond, Logger: quiet()})
+	v, err := NewVault(VaultConfig{Address: addr, Token: shared.NewSecret(token), Now: clk.Now, Timeout: 500 * time.Millisecond, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,19 +185,23 @@ func TestVaultOutageUsesCacheForOneHour(t *testing.T) {
 	if v.Healthy() {
 		t.Fatal("store still reports healthy with Vault down")
 	}
+	downAt := clk.Now()
 	clk.Add(51 * time.Minute) // 61 min after the last successful read
 	_, err = v.Provider(ctx, "lambda")
-	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "older than 1h0m0s") {
+	var ue *UnavailableError
+	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &ue) || !ue.Since.Equal(downAt) ||
+		!strings.Contains(err.Error(), "older than 1h0m0s") {
 		t.Fatalf("after the hour: %v", err)
 	}
-	// The bound adapter turns that into an auth failure naming the reason.
+	// The bound adapter turns that into its own kind naming the outage's start.
 	ad, err := Bind("lambda", adapters.Config{BaseURL: "http://127.0.0.1:1"}, v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = ad.Fetch(ctx)
-	if adapters.KindOf(err) != shared.ErrKindAuth || !strings.Contains(err.Error(), "vault unreachable") {
-		t.Fatalf("adapter error: %v", err)
+	want := "lambda: credentials_unavailable: vault unreachable since " + downAt.UTC().Format(time.RFC3339)
+	if adapters.KindOf(err) != KindUnavailable || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("adapter error: %v, want prefix %q", err, want)
 	}
 }
 

@@ -2,9 +2,11 @@ package credentials
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -40,15 +42,17 @@ type VaultConfig struct {
 // Vault reads and writes credentials in a KV v2 secrets engine, caching
 // reads so that an unreachable Vault does not stop providers for MaxStale.
 type Vault struct {
-	cfg     VaultConfig
-	client  *vault.Client
-	kv      *vault.KVv2
-	log     *slog.Logger
-	healthy atomic.Bool
-	mu      sync.Mutex
-	cache   map[string]cachedRead
-	warned  map[string]bool
-	stop    context.CancelFunc
+	cfg       VaultConfig
+	client    *vault.Client
+	kv        *vault.KVv2
+	log       *slog.Logger
+	healthy   atomic.Bool
+	mu        sync.Mutex
+	cache     map[string]cachedRead
+	warned    map[string]bool
+	stop      context.CancelFunc
+	renewDone chan struct{} // closed when renewToken returns
+	downSince time.Time     // first failed Vault call since the last success; guarded by mu
 }
 
 type cachedRead struct {
@@ -95,13 +99,16 @@ func NewVault(cfg VaultConfig) (*Vault, error) {
 		cache: map[string]cachedRead{}, warned: map[string]bool{}}
 	v.healthy.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
-	v.stop = cancel
+	v.stop, v.renewDone = cancel, make(chan struct{})
 	go v.renewToken(ctx)
 	return v, nil
 }
 
-// Close stops token renewal.
-func (v *Vault) Close() { v.stop() }
+// Close stops token renewal and waits for it to end.
+func (v *Vault) Close() {
+	v.stop()
+	<-v.renewDone
+}
 
 // Healthy reports whether the last Vault call succeeded.
 func (v *Vault) Healthy() bool { return v.healthy.Load() }
@@ -131,7 +138,7 @@ func (v *Vault) read(ctx context.Context, path string) (shared.Secret, error) {
 	s, err := v.kv.Get(cctx, path)
 	switch {
 	case err == nil || errors.Is(err, vault.ErrSecretNotFound):
-		v.healthy.Store(true)
+		v.markUp()
 		fresh := cachedRead{at: now}
 		if err == nil {
 			if k, _ := s.Data[apiKeyField].(string); k != "" {
@@ -144,7 +151,7 @@ func (v *Vault) read(ctx context.Context, path string) (shared.Secret, error) {
 		v.mu.Unlock()
 		return fresh.result()
 	}
-	v.healthy.Store(false)
+	since := v.markDown(now)
 	if ok && now.Sub(c.at) <= v.cfg.MaxStale {
 		v.mu.Lock()
 		first := !v.warned[path]
@@ -155,11 +162,30 @@ func (v *Vault) read(ctx context.Context, path string) (shared.Secret, error) {
 		}
 		return c.result()
 	}
+	ue := &UnavailableError{Since: since, Path: path, MaxStale: v.cfg.MaxStale, Err: err}
 	if ok {
-		return shared.Secret{}, fmt.Errorf("%w: vault unreachable and the cached credential for %s is older than %v (read at %s): %v",
-			ErrUnavailable, path, v.cfg.MaxStale, c.at.UTC().Format(time.RFC3339), err)
+		ue.CachedAt = c.at
 	}
-	return shared.Secret{}, fmt.Errorf("%w: vault unreachable and no cached credential for %s: %v", ErrUnavailable, path, err)
+	return shared.Secret{}, ue
+}
+
+// markUp records a successful Vault call.
+func (v *Vault) markUp() {
+	v.healthy.Store(true)
+	v.mu.Lock()
+	v.downSince = time.Time{}
+	v.mu.Unlock()
+}
+
+// markDown records a failed Vault call and returns when the outage began.
+func (v *Vault) markDown(now time.Time) time.Time {
+	v.healthy.Store(false)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.downSince.IsZero() {
+		v.downSince = now
+	}
+	return v.downSince
 }
 
 func (c cachedRead) result() (shared.Secret, error) {
@@ -176,10 +202,10 @@ func (v *Vault) PutUser(ctx context.Context, user, provider string, key shared.S
 	path := userPath(v.cfg.Prefix, user, provider)
 	s, err := v.kv.Put(cctx, path, map[string]any{apiKeyField: key.Reveal()})
 	if err != nil {
-		v.healthy.Store(false)
+		v.markDown(v.cfg.Now())
 		return Integration{}, fmt.Errorf("%w: writing %s: %v", ErrUnavailable, path, err)
 	}
-	v.healthy.Store(true)
+	v.markUp()
 	now := v.cfg.Now()
 	v.mu.Lock()
 	v.cache[path] = cachedRead{key: key, found: true, at: now}
@@ -197,10 +223,10 @@ func (v *Vault) ListUser(ctx context.Context, user string) ([]Integration, error
 	defer cancel()
 	sec, err := v.client.Logical().ListWithContext(cctx, v.cfg.Mount+"/metadata/"+userDir(v.cfg.Prefix, user))
 	if err != nil {
-		v.healthy.Store(false)
+		v.markDown(v.cfg.Now())
 		return nil, fmt.Errorf("%w: listing integrations: %v", ErrUnavailable, err)
 	}
-	v.healthy.Store(true)
+	v.markUp()
 	out := []Integration{}
 	if sec == nil || sec.Data == nil {
 		return out, nil
@@ -235,7 +261,7 @@ func (v *Vault) DeleteUser(ctx context.Context, user, provider string) error {
 		return ErrNotFound
 	}
 	if err := v.kv.DeleteMetadata(cctx, path); err != nil {
-		v.healthy.Store(false)
+		v.markDown(v.cfg.Now())
 		return fmt.Errorf("%w: deleting %s: %v", ErrUnavailable, path, err)
 	}
 	v.mu.Lock()
@@ -244,39 +270,128 @@ func (v *Vault) DeleteUser(ctx context.Context, user, provider string) error {
 	return nil
 }
 
-// renewToken keeps a renewable token alive with Vault's lifetime watcher;
-// a root or periodic-less token needs nothing.
+// Token renewal retries start at renewRetryMin and double up to
+// renewRetryMax, but never exceed a fifth of the token's TTL, so a
+// short-lived token is retried often enough to be renewed before it expires.
+const (
+	renewRetryMin = 500 * time.Millisecond
+	renewRetryMax = 30 * time.Second
+)
+
+// errNotRenewable ends renewal: a root or non-renewable token needs none.
+var errNotRenewable = errors.New("vault token is not renewable")
+
+// renewToken keeps a renewable token alive until Close. Each round looks
+// the token up and runs Vault's lifetime watcher until it stops: a renewal
+// failed (Vault down), or the token cannot be extended any more (max TTL).
+// After a failure, and when the lookup itself fails (Vault down at
+// start-up), it waits with backoff and starts a new round, so renewal
+// resumes by itself once Vault is back.
 func (v *Vault) renewToken(ctx context.Context) {
+	defer close(v.renewDone)
+	wait, limit := renewRetryMin, renewRetryMax
+	logged := "" // the last problem logged, so each is logged once per streak
+	for {
+		ttl, renewed, err := v.renewRound(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, errNotRenewable):
+			v.log.Debug("vault token is not renewable; not renewing")
+			return
+		}
+		if ttl > 0 {
+			limit = min(max(ttl/5, renewRetryMin), renewRetryMax)
+		}
+		if renewed && err != nil { // it worked for a while: a new outage begins
+			wait, logged = renewRetryMin, ""
+		}
+		delay, lvl, msg := min(wait, limit), slog.LevelWarn, "vault token renewal interrupted; retrying"
+		var re *vault.ResponseError
+		switch {
+		case err == nil:
+			// The watcher gave up without an error: Vault would not extend
+			// the token (max TTL, or renewal denied). Retrying fast cannot
+			// help; the next round's lookup tells which.
+			delay, lvl, msg = renewRetryMax, slog.LevelError, "vault token can no longer be renewed (max TTL reached or access revoked); it will expire"
+		case errors.As(err, &re) && re.StatusCode == http.StatusForbidden:
+			delay, lvl, msg = renewRetryMax, slog.LevelError, "vault token is no longer valid (expired or revoked); issue a new one"
+		}
+		if msg == logged {
+			lvl = slog.LevelDebug // a long outage would otherwise log every retry
+		}
+		logged = msg
+		attrs := []any{"retry_in", delay}
+		if err != nil {
+			attrs = append(attrs, "err", err)
+		}
+		v.log.Log(ctx, lvl, msg, attrs...)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		wait = min(delay*2, limit)
+	}
+}
+
+// creationTTL is the TTL the token was created with, asked for on every
+// renewal; the remaining TTL would shrink the token with each round. Zero
+// lets Vault pick its default.
+func creationTTL(self *vault.Secret) int {
+	n, ok := self.Data["creation_ttl"].(json.Number)
+	if !ok {
+		return 0
+	}
+	secs, err := n.Int64()
+	if err != nil {
+		return 0
+	}
+	return int(secs)
+}
+
+// renewRound looks the token up and runs one lifetime watcher until it
+// stops. It reports the TTL the lookup found and whether any renewal
+// succeeded.
+func (v *Vault) renewRound(ctx context.Context) (ttl time.Duration, renewed bool, err error) {
 	lctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
 	self, err := v.client.Auth().Token().LookupSelfWithContext(lctx)
 	cancel()
 	if err != nil {
-		v.log.Warn("vault token lookup failed; not renewing", "err", err)
-		return
+		return 0, false, fmt.Errorf("looking up the vault token: %w", err)
 	}
-	renewable, _ := self.TokenIsRenewable()
-	ttl, _ := self.TokenTTL()
-	if !renewable || ttl <= 0 {
-		return
-	}
-	w, err := v.client.NewLifetimeWatcher(&vault.LifetimeWatcherInput{Secret: &vault.Secret{Auth: &vault.SecretAuth{
-		ClientToken: v.cfg.Token.Reveal(), Renewable: true, LeaseDuration: int(ttl.Seconds())}}})
+	isRenewable, err := self.TokenIsRenewable()
 	if err != nil {
-		v.log.Warn("vault token watcher", "err", err)
-		return
+		return 0, false, fmt.Errorf("reading the vault token's renewable flag: %w", err)
+	}
+	if ttl, err = self.TokenTTL(); err != nil {
+		return 0, false, fmt.Errorf("reading the vault token's TTL: %w", err)
+	}
+	if !isRenewable || ttl <= 0 {
+		return 0, false, errNotRenewable
+	}
+	// ErrorOnErrors hands failures back here instead of letting the watcher
+	// retry on its own schedule (10 s and up), which is too slow for a short
+	// TTL and stops for good once the original lease would have ended.
+	w, err := v.client.NewLifetimeWatcher(&vault.LifetimeWatcherInput{
+		Secret: &vault.Secret{Auth: &vault.SecretAuth{
+			ClientToken: v.cfg.Token.Reveal(), Renewable: true, LeaseDuration: int(ttl.Seconds())}},
+		Increment:     creationTTL(self),
+		RenewBehavior: vault.RenewBehaviorErrorOnErrors,
+	})
+	if err != nil {
+		return ttl, false, fmt.Errorf("vault lifetime watcher: %w", err)
 	}
 	go w.Start()
 	defer w.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return ttl, renewed, ctx.Err()
 		case err := <-w.DoneCh():
-			if err != nil {
-				v.log.Warn("vault token renewal stopped", "err", err)
-			}
-			return
+			return ttl, renewed, err
 		case r := <-w.RenewCh():
+			renewed = true
 			v.log.Debug("vault token renewed", "at", r.RenewedAt)
 		}
 	}

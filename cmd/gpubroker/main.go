@@ -81,6 +81,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
 		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
 		fs.StringVar(&cfg.SimulatorURL, "simulator-url", cfg.SimulatorURL, "point adapters at this simulator instead of the real APIs")
+		if _, set := os.LookupEnv("GPUBROKER_METRICS_ADDR"); !set {
+			cfg.MetricsAddr = ":9091"
+		}
+		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "listen address of /metrics and /healthz (empty: none)")
 	case "simulator":
 		roles = cells.Roles{Simulator: true}
 		cfg.Simulator = true

@@ -11,7 +11,10 @@
 //     number of hashes run at once, so a login flood cannot exhaust memory.
 //   - Access tokens are EdDSA (Ed25519) JWTs: sub, plan, iss, aud
 //     "gpubroker", iat, exp (15 minutes) and jti. Service tokens live 30 days
-//     and add kind "service", scopes and uid (the owning user).
+//     and add kind "service", scopes and uid (the owning user). ServiceAuth
+//     checks them against their account on every use (5 s cache), so a
+//     deleted account's tokens stop working and the owner's current plan
+//     applies.
 //   - Refresh tokens are opaque random strings stored as SHA-256. Each use
 //     revokes the token and issues its successor in the same family;
 //     presenting a revoked token again revokes the whole family.

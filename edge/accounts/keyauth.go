@@ -51,6 +51,10 @@ type KeyAuth struct {
 	lookups  chan struct{}
 	touching chan struct{}
 	touches  sync.WaitGroup
+
+	// services checks service tokens; the edge's authenticator reaches it
+	// through Services. Nil when the KeyAuth stands alone.
+	services *ServiceAuth
 }
 
 type keyEntry struct {
@@ -177,7 +181,7 @@ func (k *KeyAuth) fly(ctx context.Context, h [32]byte, f *keyFlight) {
 
 // shrink drops expired entries and then, if the map is still full, enough
 // arbitrary ones to make room for one more.
-func shrink[V any](m map[[32]byte]V, now time.Time, expired func(V) bool, limit int) {
+func shrink[K comparable, V any](m map[K]V, now time.Time, expired func(V) bool, limit int) {
 	for h, v := range m {
 		if expired(v) {
 			delete(m, h)
@@ -226,6 +230,9 @@ func (k *KeyAuth) Forget(keyID string) {
 		}
 	}
 }
+
+// Services is the ServiceAuth of the same store, or nil.
+func (k *KeyAuth) Services() *ServiceAuth { return k.services }
 
 // Wait waits for background last-used writes to finish.
 func (k *KeyAuth) Wait() { k.touches.Wait() }

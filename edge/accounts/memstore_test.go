@@ -34,6 +34,7 @@ type memStore struct {
 	// failing makes every call fail, as an unreachable database would.
 	failing     atomic.Bool
 	keyLookups  atomic.Int64
+	svcLookups  atomic.Int64
 	emailLookup atomic.Int64
 	touches     atomic.Int64
 }
@@ -228,14 +229,48 @@ func (m *memStore) CreateServiceAccount(_ context.Context, a store.ServiceAccoun
 		return err
 	}
 	defer m.mu.Unlock()
-	if _, ok := m.services[a.ID]; ok {
-		return store.ErrConflict
+	if a.Name == "" {
+		a.Name = a.ID
+	}
+	for _, x := range m.services {
+		if x.ID == a.ID || x.OwnerID == a.OwnerID && x.Name == a.Name {
+			return store.ErrConflict
+		}
 	}
 	m.services[a.ID] = a
 	return nil
 }
 
+func (m *memStore) ListServiceAccounts(_ context.Context, ownerID string) ([]store.ServiceAccount, error) {
+	if err := m.lock(); err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	out := []store.ServiceAccount{}
+	for _, a := range m.services {
+		if a.OwnerID == ownerID {
+			a.SecretHash = ""
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.ServiceAccount) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+func (m *memStore) DeleteServiceAccount(_ context.Context, ownerID, id string) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	if a, ok := m.services[id]; !ok || a.OwnerID != ownerID {
+		return store.ErrNotFound
+	}
+	delete(m.services, id)
+	return nil
+}
+
 func (m *memStore) ServiceAccountByID(_ context.Context, id string) (store.ServiceAccount, error) {
+	m.svcLookups.Add(1)
 	if err := m.lock(); err != nil {
 		return store.ServiceAccount{}, err
 	}

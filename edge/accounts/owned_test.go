@@ -147,52 +147,60 @@ func TestServiceAccounts(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	owner := e.user(t, "owner@example.com", "pro")
+	other := e.user(t, "other@example.com", "free")
 	for _, tc := range []struct {
-		id     string
+		name   string
 		scopes []string
 		field  string
 	}{
-		{"", []string{ScopeOffersRead}, "service_id"},
-		{"ab", []string{ScopeOffersRead}, "service_id"},
-		{"Has Caps", []string{ScopeOffersRead}, "service_id"},
+		{"", []string{ScopeOffersRead}, "name"},
+		{"ab", []string{ScopeOffersRead}, "name"},
+		{"Has Caps", []string{ScopeOffersRead}, "name"},
 		{"agent", nil, "scopes"},
 		{"agent", []string{ScopeOffersRead, "admin"}, "scopes[1]"},
 	} {
-		if _, _, err := e.svc.CreateServiceAccount(ctx, owner, tc.id, tc.scopes); fieldOf(err) != tc.field {
-			t.Errorf("%q %v: %v; want a %s error", tc.id, tc.scopes, err, tc.field)
+		if _, _, err := e.svc.CreateServiceAccount(ctx, owner, tc.name, tc.scopes); fieldOf(err) != tc.field {
+			t.Errorf("%q %v: %v; want a %s error", tc.name, tc.scopes, err, tc.field)
 		}
 	}
 	a, secret, err := e.svc.CreateServiceAccount(ctx, owner, "ml-pipeline-agent", []string{ScopeAlertsRead, ScopeOffersRead, ScopeAlertsRead})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(secret, "gps_") || a.Plan != "pro" || a.SecretHash != "" || !slices.Equal(a.Scopes, []string{ScopeAlertsRead, ScopeOffersRead}) {
+	if !strings.HasPrefix(secret, "gps_") || a.Plan != "pro" || a.SecretHash != "" || a.Name != "ml-pipeline-agent" ||
+		a.ID == a.Name || !slices.Equal(a.Scopes, []string{ScopeAlertsRead, ScopeOffersRead}) {
 		t.Fatalf("account %+v secret %q", a, secret)
 	}
-	if strings.Contains(e.st.services["ml-pipeline-agent"].SecretHash, secret) {
+	if strings.Contains(e.st.services[a.ID].SecretHash, secret) {
 		t.Fatal("secret stored in the clear")
 	}
 	if _, _, err := e.svc.CreateServiceAccount(ctx, owner, "ml-pipeline-agent", []string{ScopeOffersRead}); !errors.Is(err, ErrConflict) {
-		t.Fatalf("duplicate: %v", err)
+		t.Fatalf("duplicate name: %v", err)
 	}
-	tok, _, err := e.svc.ServiceToken(ctx, "ml-pipeline-agent", secret, "203.0.113.1")
+	// Names are per owner: another tenant's name is no conflict, so a
+	// create never tells whether it exists.
+	if b, _, err := e.svc.CreateServiceAccount(ctx, other, "ml-pipeline-agent", []string{ScopeOffersRead}); err != nil || b.ID == a.ID {
+		t.Fatalf("another owner's name: %+v %v", b, err)
+	}
+	tok, _, err := e.svc.ServiceToken(ctx, a.ID, secret, "203.0.113.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := e.iss.Verify(tok.Value)
-	if err != nil || c.Kind != KindService || c.UserID != owner.UserID || c.Subject != "ml-pipeline-agent" {
+	if err != nil || c.Kind != KindService || c.UserID != owner.UserID || c.Subject != a.ID {
 		t.Fatalf("claims %+v %v", c, err)
 	}
 	for _, tc := range []struct{ id, secret string }{
-		{"ml-pipeline-agent", "gps_" + strings.Repeat("A", 43)},
-		{"ml-pipeline-agent", "not-even-shaped-right"},
+		{a.ID, "gps_" + strings.Repeat("A", 43)},
+		{a.ID, "not-even-shaped-right"},
+		{"ml-pipeline-agent", secret}, // the name is not the id
 		{"unknown-agent", secret},
 	} {
 		if _, _, err := e.svc.ServiceToken(ctx, tc.id, tc.secret, "203.0.113.1"); !errors.Is(err, ErrInvalidCredentials) {
 			t.Errorf("%q: %v", tc.id, err)
 		}
 	}
-	if _, _, err := e.svc.ServiceToken(ctx, "ml-pipeline-agent", "", "203.0.113.1"); fieldOf(err) != "secret" {
+	if _, _, err := e.svc.ServiceToken(ctx, a.ID, "", "203.0.113.1"); fieldOf(err) != "secret" {
 		t.Fatalf("empty secret: %v", err)
 	}
 	// A service acts for its owner within its scopes only, and never
@@ -208,8 +216,58 @@ func TestServiceAccounts(t *testing.T) {
 	if _, _, err := e.svc.CreateAPIKey(ctx, svc, "x"); !errors.As(err, &fe) {
 		t.Fatalf("service made an API key: %v", err)
 	}
-	if _, _, err := e.svc.CreateServiceAccount(ctx, svc, "child-agent", []string{ScopeOffersRead}); !errors.As(err, &fe) {
-		t.Fatalf("service made a service account: %v", err)
+	for name, err := range map[string]error{
+		"create": func() error {
+			_, _, err := e.svc.CreateServiceAccount(ctx, svc, "child-agent", []string{ScopeOffersRead})
+			return err
+		}(),
+		"list":   func() error { _, err := e.svc.ListServiceAccounts(ctx, svc); return err }(),
+		"delete": e.svc.DeleteServiceAccount(ctx, svc, a.ID),
+	} {
+		if !errors.As(err, &fe) {
+			t.Errorf("service %s service accounts: %v", name, err)
+		}
+	}
+}
+
+// Listing shows only the caller's accounts and never a secret; deleting
+// another tenant's is ErrNotFound and leaves it working.
+func TestServiceAccountListAndDelete(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	ann, bob := e.user(t, "ann@example.com", "pro"), e.user(t, "bob@example.com", "pro")
+	a, _, err := e.svc.CreateServiceAccount(ctx, ann, "agent", []string{ScopeOffersRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.CreateServiceAccount(ctx, bob, "bob-agent", []string{ScopeAlertsRead}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.svc.ListServiceAccounts(ctx, ann)
+	if err != nil || len(list) != 1 || list[0].ID != a.ID || list[0].SecretHash != "" || list[0].Name != "agent" {
+		t.Fatalf("ann's list: %+v %v", list, err)
+	}
+	if _, err := e.svc.ServiceAuth().Lookup(ctx, a.ID, ann.UserID); err != nil {
+		t.Fatalf("lookup before delete: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		who  Principal
+		id   string
+		want error
+	}{
+		{"bob deletes ann's", bob, a.ID, ErrNotFound},
+		{"unknown", ann, "0d1c3f6e-1111-4111-8111-111111111111", ErrNotFound},
+		{"ann deletes hers", ann, a.ID, nil},
+		{"twice", ann, a.ID, ErrNotFound},
+	} {
+		if err := e.svc.DeleteServiceAccount(ctx, tc.who, tc.id); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	// Deleting on this edge takes effect at once, cache or not.
+	if _, err := e.svc.ServiceAuth().Lookup(ctx, a.ID, ann.UserID); !errors.Is(err, ErrUnknownService) {
+		t.Fatalf("lookup after delete: %v", err)
 	}
 }
 

@@ -40,8 +40,10 @@ type Config struct {
 	// Resolver resolves webhook hosts (net.DefaultResolver).
 	Resolver Resolver
 	KeyAuth  KeyAuthConfig
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// ServiceAuth tunes the check of service tokens on use.
+	ServiceAuth ServiceAuthConfig
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Service implements the account operations. It is safe for concurrent use.
@@ -51,6 +53,7 @@ type Service struct {
 	iss       *Issuer
 	lock      *Lockout
 	keys      *KeyAuth
+	services  *ServiceAuth
 	hashSem   chan struct{}
 	dummyHash string // verified for unknown accounts, so timing does not tell them apart
 	log       *slog.Logger
@@ -91,24 +94,34 @@ func New(cfg Config) (*Service, error) {
 	if cfg.KeyAuth.Logger == nil {
 		cfg.KeyAuth.Logger = cfg.Logger
 	}
+	if cfg.ServiceAuth.Now == nil {
+		cfg.ServiceAuth.Now = cfg.Now
+	}
 	dummy, err := HashPassword(cfg.Hash, "dummy password for unknown accounts")
 	if err != nil {
 		return nil, err
 	}
+	keys := NewKeyAuth(cfg.Store, cfg.KeyAuth)
+	keys.services = NewServiceAuth(cfg.Store, cfg.ServiceAuth)
 	return &Service{
 		cfg:       cfg,
 		st:        cfg.Store,
 		iss:       cfg.Issuer,
 		lock:      NewLockout(cfg.LoginLimiter, cfg.Now),
-		keys:      NewKeyAuth(cfg.Store, cfg.KeyAuth),
+		keys:      keys,
+		services:  keys.services,
 		hashSem:   make(chan struct{}, cfg.MaxHashing),
 		dummyHash: dummy,
 		log:       cfg.Logger.With("component", "accounts"),
 	}, nil
 }
 
-// KeyAuth resolves API keys for request authentication.
+// KeyAuth resolves API keys, and through it service accounts, for request
+// authentication.
 func (s *Service) KeyAuth() *KeyAuth { return s.keys }
+
+// ServiceAuth checks service tokens against their accounts on use.
+func (s *Service) ServiceAuth() *ServiceAuth { return s.services }
 
 // Close stops the background work: pending API-key touches are waited for.
 func (s *Service) Close() {
@@ -138,11 +151,14 @@ const (
 	ScopeWebhooksRead   = "webhooks:read"
 	ScopeWebhooksWrite  = "webhooks:write"
 	ScopeAnalyticsRead  = "analytics:read"
+	// Integrations hold the owner's provider keys (write stores them).
+	ScopeIntegrationsRead  = "integrations:read"
+	ScopeIntegrationsWrite = "integrations:write"
 )
 
 // Scopes lists every scope, in documentation order.
 var Scopes = []string{ScopeOffersRead, ScopeFavoritesRead, ScopeFavoritesWrite, ScopeAlertsRead, ScopeAlertsWrite,
-	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAnalyticsRead}
+	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAnalyticsRead, ScopeIntegrationsRead, ScopeIntegrationsWrite}
 
 // Principal is the authenticated caller of an account operation.
 type Principal struct {

@@ -10,13 +10,16 @@ import (
 	"github.com/gpubroker/gpubroker/shared/store"
 )
 
-// CreateServiceAccount creates a service account owned by p with scopes,
-// on p's plan. The secret is returned once; only its argon2id hash is kept.
-func (s *Service) CreateServiceAccount(ctx context.Context, p Principal, serviceID string, scopes []string) (store.ServiceAccount, string, error) {
+// CreateServiceAccount creates a service account owned by p with scopes.
+// Its id (the service_id of token requests) is generated; name is p's own
+// label, unique among p's accounts only, so a conflict never reveals
+// another tenant's. The secret is returned once; only its argon2id hash is
+// kept.
+func (s *Service) CreateServiceAccount(ctx context.Context, p Principal, name string, scopes []string) (store.ServiceAccount, string, error) {
 	if err := p.user(); err != nil {
 		return store.ServiceAccount{}, "", err
 	}
-	if err := validServiceID("service_id", serviceID); err != nil {
+	if err := validServiceID("name", name); err != nil {
 		return store.ServiceAccount{}, "", err
 	}
 	scopes, err := validScopes("scopes", scopes)
@@ -30,6 +33,10 @@ func (s *Service) CreateServiceAccount(ctx context.Context, p Principal, service
 	if err != nil {
 		return store.ServiceAccount{}, "", fmt.Errorf("accounts: looking up user: %w", err)
 	}
+	id, err := newID()
+	if err != nil {
+		return store.ServiceAccount{}, "", err
+	}
 	secret, err := newSecret(serviceSecretPrefix)
 	if err != nil {
 		return store.ServiceAccount{}, "", err
@@ -42,13 +49,42 @@ func (s *Service) CreateServiceAccount(ctx context.Context, p Principal, service
 	if err != nil {
 		return store.ServiceAccount{}, "", err
 	}
-	a := store.ServiceAccount{ID: serviceID, OwnerID: owner.ID, SecretHash: phc, Scopes: scopes, Plan: owner.Plan,
+	a := store.ServiceAccount{ID: id, Name: name, OwnerID: owner.ID, SecretHash: phc, Scopes: scopes, Plan: owner.Plan,
 		CreatedAt: s.cfg.Now().UTC()}
 	if err := s.st.CreateServiceAccount(ctx, a); err != nil {
 		return store.ServiceAccount{}, "", fmt.Errorf("accounts: creating service account: %w", err)
 	}
 	a.SecretHash = ""
 	return a, secret, nil
+}
+
+// ListServiceAccounts lists p's service accounts, never their secrets.
+func (s *Service) ListServiceAccounts(ctx context.Context, p Principal) ([]store.ServiceAccount, error) {
+	if err := p.user(); err != nil {
+		return nil, err
+	}
+	list, err := s.st.ListServiceAccounts(ctx, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: listing service accounts: %w", err)
+	}
+	for i := range list {
+		list[i].SecretHash = ""
+	}
+	return list, nil
+}
+
+// DeleteServiceAccount removes one of p's service accounts; another
+// tenant's id is ErrNotFound. Its tokens stop working at once on this edge
+// and within the ServiceAuth cache time on the others.
+func (s *Service) DeleteServiceAccount(ctx context.Context, p Principal, id string) error {
+	if err := p.user(); err != nil {
+		return err
+	}
+	if err := s.st.DeleteServiceAccount(ctx, p.UserID, id); err != nil {
+		return fmt.Errorf("accounts: deleting service account: %w", err)
+	}
+	s.services.Forget(id)
+	return nil
 }
 
 // validScopes requires at least one known scope and drops repeats.
@@ -116,7 +152,9 @@ func (s *Service) ServiceToken(ctx context.Context, serviceID, secret, clientIP 
 	case err != nil:
 		return Token{}, store.ServiceAccount{}, fmt.Errorf("accounts: looking up owner: %w", err)
 	}
-	tok, err := s.iss.IssueService(a.ID, a.OwnerID, a.Plan, a.Scopes)
-	a.SecretHash = ""
+	// The plan in the token is informational: every use takes the owner's
+	// current plan (ServiceAuth).
+	tok, err := s.iss.IssueService(a.ID, a.OwnerID, owner.Plan, a.Scopes)
+	a.SecretHash, a.Plan = "", owner.Plan
 	return tok, a, err
 }

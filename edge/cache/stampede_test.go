@@ -8,12 +8,17 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 )
 
 // stampede primes key "k", lets it expire, then has n goroutines Get it at
 // once with a loader that blocks until every goroutine has missed L2. It
 // returns the results and how many times the blocking loader ran.
-func stampede(t *testing.T, n int, loadErr error) ([]Item[int], []Source, []error, int64) {
+func stampede(t interface {
+	Helper()
+	Fatal(...any)
+}, n int, loadErr error, pastExpiry time.Duration) ([]Item[int], []Source, []error, int64) {
 	t.Helper()
 	clk := newFakeClock()
 	var misses atomic.Int64
@@ -26,7 +31,7 @@ func stampede(t *testing.T, n int, loadErr error) ([]Item[int], []Source, []erro
 	if _, _, err := c.Get(ctx, "k", pricingTTL, staleFor, func(context.Context) (int, error) { return 1, nil }); err != nil {
 		t.Fatal(err)
 	}
-	clk.Advance(pricingTTL)
+	clk.Advance(pricingTTL + pastExpiry)
 	misses.Store(0)
 
 	release := make(chan struct{})
@@ -58,7 +63,7 @@ func stampede(t *testing.T, n int, loadErr error) ([]Item[int], []Source, []erro
 // Property 3: 1,000 concurrent Gets of an expired key cause one load, and
 // all get its result.
 func TestStampedeOneLoad(t *testing.T) {
-	items, srcs, errs, loads := stampede(t, 1000, nil)
+	items, srcs, errs, loads := stampede(t, 1000, nil, 0)
 	if loads != 1 {
 		t.Fatalf("%d loads, want 1", loads)
 	}
@@ -71,10 +76,29 @@ func TestStampedeOneLoad(t *testing.T) {
 	}
 }
 
+// Property 3 over random stampedes: any number of concurrent Gets (up to
+// 1,000, often exactly 1,000) of a key expired by any amount within its
+// stale period cost exactly one load.
+func TestPropertyStampedeOneLoad(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.OneOf(rapid.Just(1000), rapid.IntRange(2, 1000)).Draw(t, "callers")
+		past := time.Duration(rapid.Int64Range(0, int64(staleFor-time.Second)).Draw(t, "past_expiry"))
+		_, _, errs, loads := stampede(t, n, nil, past)
+		if loads != 1 {
+			t.Fatalf("%d callers, key expired %v ago: %d loads, want 1", n, past, loads)
+		}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("caller %d: %v", i, err)
+			}
+		}
+	})
+}
+
 // With the one load failing, every caller gets the stale value and the
 // error, and the failure backoff keeps late callers from loading again.
 func TestStampedeFailedLoadServesStale(t *testing.T) {
-	items, srcs, errs, loads := stampede(t, 1000, errUpstream)
+	items, srcs, errs, loads := stampede(t, 1000, errUpstream, 0)
 	if loads != 1 {
 		t.Fatalf("%d loads, want 1", loads)
 	}

@@ -20,7 +20,7 @@ import (
 var (
 	// ErrNotFound: no such row for this user.
 	ErrNotFound = errors.New("not found")
-	// ErrConflict: a unique value (email, service id, ...) is taken.
+	// ErrConflict: a unique value (email, service account name, ...) is taken.
 	ErrConflict = errors.New("already exists")
 )
 
@@ -64,11 +64,14 @@ type RefreshToken struct {
 // ServiceAccount lets a program (an AI agent, another module) obtain
 // long-lived service tokens with scoped permissions.
 type ServiceAccount struct {
-	ID         string // the service_id clients present, e.g. "ml-pipeline-agent"
+	// ID is the service_id clients present. It is generated, never chosen
+	// by a client, so creating one cannot reveal another tenant's.
+	ID         string
+	Name       string // the owner's label, e.g. "ml-pipeline-agent"; unique per owner
 	OwnerID    string // the user who created it
 	SecretHash string // argon2id PHC string
 	Scopes     []string
-	Plan       string
+	Plan       string // the owner's plan at creation; tokens use the owner's current plan
 	CreatedAt  time.Time
 	Disabled   bool
 }
@@ -102,7 +105,10 @@ type Webhook struct {
 	CreatedAt time.Time
 }
 
-// PricePoint is one observed price of an offer.
+// PricePoint is one event of an offer's price history: from At on, the
+// offer is offered at Price, or, when Gone, no longer offered (Price and
+// PerGPU then repeat the last price). History is the step function these
+// events describe.
 type PricePoint struct {
 	OfferID  string
 	Provider string
@@ -112,10 +118,16 @@ type PricePoint struct {
 	Price    float64 // instance USD/hour
 	PerGPU   float64 // USD per GPU-hour
 	At       time.Time
+	Gone     bool
 }
 
 // DailyPrice summarizes one provider's per-GPU-hour prices for a GPU on
-// one UTC day.
+// one UTC day, over the part of the day inside the query's range during
+// which at least one of its offers was in force. Each offer's price is a
+// step function; Min and Max are over the prices in force at some time
+// of the day, Avg is time-weighted over all the offers together (the
+// mean price of an offer-hour listed that day), and Samples is the
+// number of offers in force during the day.
 type DailyPrice struct {
 	Day      time.Time // midnight UTC
 	Provider string
@@ -132,8 +144,22 @@ type PriceQuery struct {
 	GPUIDs   []string
 	GPUModel string
 	Provider string // optional
+	// From, To bound the range, half-open. A zero From starts at the
+	// first point; a zero To, or one in the future, ends at now.
 	From, To time.Time
 	Limit    int // for Points; 0 means a default bound
+}
+
+// HistoryRange is the span q covers: [q.From, end), end being q.To or
+// now, whichever is earlier (a zero To is now), since history after now is
+// unknown and would only extend the current prices. Both stores keep
+// microseconds, so now is truncated to them.
+func HistoryRange(q PriceQuery, now time.Time) (from, end time.Time) {
+	end = now.UTC().Truncate(time.Microsecond)
+	if !q.To.IsZero() && q.To.Before(end) {
+		end = q.To
+	}
+	return q.From, end
 }
 
 // Users stores accounts.
@@ -159,8 +185,16 @@ type Credentials interface {
 	RotateRefreshToken(ctx context.Context, oldID string, next RefreshToken, at time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error
 
-	CreateServiceAccount(ctx context.Context, a ServiceAccount) error // ErrConflict on a taken id
+	// CreateServiceAccount fails with ErrConflict when the owner already
+	// has an account of that name (or, never in practice, the id is taken).
+	CreateServiceAccount(ctx context.Context, a ServiceAccount) error
 	ServiceAccountByID(ctx context.Context, id string) (ServiceAccount, error)
+	// ListServiceAccounts lists ownerID's accounts, oldest first, without
+	// their secret hashes.
+	ListServiceAccounts(ctx context.Context, ownerID string) ([]ServiceAccount, error)
+	// DeleteServiceAccount removes one of ownerID's accounts; another
+	// owner's id is ErrNotFound.
+	DeleteServiceAccount(ctx context.Context, ownerID, id string) error
 }
 
 // Owned stores what users own; every call is scoped to userID.
@@ -183,9 +217,29 @@ type Prices interface {
 	// UpsertOffers stores the current offers and, for every offer whose
 	// price is new or changed since the stored one, appends a PricePoint.
 	// It returns the points appended.
+	// An offer that was gone counts as new.
 	UpsertOffers(ctx context.Context, offers []shared.Offer, at time.Time) ([]PricePoint, error)
+	// PriceHistoryDaily returns one row per UTC day and provider on which
+	// an offer matching q was in force, ordered by day then provider.
 	PriceHistoryDaily(ctx context.Context, q PriceQuery) ([]DailyPrice, error)
+	// PriceHistoryPoints returns the events of the matching offers,
+	// oldest first: for a non-zero From, first each offer's point in
+	// force at From (carried in, dated when it was recorded), then the
+	// events in the range.
 	PriceHistoryPoints(ctx context.Context, q PriceQuery) ([]PricePoint, error)
+}
+
+// OfferSync records one provider's complete offer list. It is separate
+// from Prices (which both stores also implement) so that stand-in stores
+// of the Prices interface need not model disappearing offers.
+type OfferSync interface {
+	// SyncProviderOffers upserts offers as UpsertOffers does and marks
+	// every stored offer of provider that is neither among them, already
+	// gone, nor seen at or after `at` as gone at `at`, appending a Gone
+	// point for it. It returns the points appended: the price points in
+	// id order, then the Gone points in id order. An offer of another
+	// provider fails the call.
+	SyncProviderOffers(ctx context.Context, provider string, offers []shared.Offer, at time.Time) ([]PricePoint, error)
 }
 
 // Store is the whole repository.

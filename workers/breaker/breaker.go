@@ -43,11 +43,31 @@ func New(cfg Config) *Breaker {
 	}
 }
 
+// Outcome is what became of a call the breaker admitted.
+type Outcome uint8
+
+const (
+	Failed    Outcome = iota // the provider failed the call
+	Succeeded                // the provider answered
+	// NotAttempted: the provider was never called (e.g. our own secret
+	// store was down). It counts neither way; a half-open trial slot it
+	// held is given back.
+	NotAttempted
+)
+
+// OutcomeOf maps a call's success to its Outcome.
+func OutcomeOf(success bool) Outcome {
+	if success {
+		return Succeeded
+	}
+	return Failed
+}
+
 // Allow asks to make one upstream call. When err is nil the caller makes the
 // call and then reports its outcome by calling done exactly once; further
 // calls of done are ignored. When the breaker rejects the call, err matches
 // [ErrOpen] and no upstream call must be made.
-func (b *Breaker) Allow() (done func(success bool), err error) {
+func (b *Breaker) Allow() (done func(Outcome), err error) {
 	b.mu.Lock()
 	done, err = b.allowLocked()
 	b.mu.Unlock()
@@ -55,7 +75,7 @@ func (b *Breaker) Allow() (done func(success bool), err error) {
 	return done, err
 }
 
-func (b *Breaker) allowLocked() (func(success bool), error) {
+func (b *Breaker) allowLocked() (func(Outcome), error) {
 	now := b.cfg.Now()
 	if b.state == Open && !now.Before(b.retryAt()) {
 		b.transition(HalfOpen, now)
@@ -75,12 +95,12 @@ func (b *Breaker) allowLocked() (func(success bool), error) {
 }
 
 // doneFunc reports the outcome of a call admitted in generation gen.
-func (b *Breaker) doneFunc(gen uint64) func(success bool) {
+func (b *Breaker) doneFunc(gen uint64) func(Outcome) {
 	reported := false // guarded by b.mu
-	return func(success bool) {
+	return func(o Outcome) {
 		b.mu.Lock()
 		if !reported && gen == b.gen {
-			b.record(success)
+			b.record(o)
 		}
 		reported = true
 		b.mu.Unlock()
@@ -90,7 +110,14 @@ func (b *Breaker) doneFunc(gen uint64) func(success bool) {
 
 // record applies the outcome of a call of the current generation. No call is
 // ever admitted while Open, so only Closed and HalfOpen see outcomes.
-func (b *Breaker) record(success bool) {
+func (b *Breaker) record(o Outcome) {
+	if o == NotAttempted {
+		if b.state == HalfOpen {
+			b.trials--
+		}
+		return
+	}
+	success := o == Succeeded
 	switch b.state {
 	case Closed:
 		b.window.add(!success)

@@ -21,7 +21,7 @@ type step func(h *harness)
 
 func admit(h *harness) func(bool) {
 	h.t.Helper()
-	done, err := h.b.Allow()
+	done, err := allow(h.b)
 	if err != nil {
 		h.t.Fatalf("Allow rejected in state %s: %v", h.b.State(), err)
 	}
@@ -62,7 +62,7 @@ func rejected(n int) step {
 	return func(h *harness) {
 		h.t.Helper()
 		for range n {
-			done, err := h.b.Allow()
+			done, err := allow(h.b)
 			if !errors.Is(err, breaker.ErrOpen) || done != nil {
 				h.t.Fatalf("Allow in state %s = (done set: %v, %v), want ErrOpen", h.b.State(), done != nil, err)
 			}
@@ -290,7 +290,7 @@ func TestRejectionError(t *testing.T) {
 	clock := newClock()
 	b := newDefault(clock, &recorder{})
 	for range 10 {
-		done, err := b.Allow()
+		done, err := allow(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,6 +319,39 @@ func TestStateString(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.s.String(); got != tt.want {
 			t.Errorf("State(%d).String() = %q, want %q", int(tt.s), got, tt.want)
+		}
+	}
+}
+
+// A call that never reached the provider counts neither way: it does not
+// fill the window while closed, and while half-open it gives its trial slot
+// back instead of closing or reopening the breaker.
+func TestNotAttemptedCountsNeitherWay(t *testing.T) {
+	clock := newClock()
+	b := newDefault(clock, &recorder{})
+	for range 20 {
+		done, err := b.Allow()
+		if err != nil {
+			t.Fatal(err)
+		}
+		done(breaker.NotAttempted)
+	}
+	if s := b.Snapshot(); s.State != breaker.Closed || s.WindowCalls != 0 {
+		t.Fatalf("after 20 unattempted calls: %+v", s)
+	}
+	for range 10 {
+		done, _ := allow(b)
+		done(false)
+	}
+	clock.Advance(30 * time.Second)
+	for round := range 5 { // far more than the 3 trial slots, one at a time
+		done, err := b.Allow()
+		if err != nil {
+			t.Fatalf("round %d: trial slot not given back: %v", round, err)
+		}
+		done(breaker.NotAttempted)
+		if s := b.State(); s != breaker.HalfOpen {
+			t.Fatalf("round %d: state %v, want half-open", round, s)
 		}
 	}
 }

@@ -47,7 +47,7 @@ func TestConcurrentHalfOpenTrialLimit(t *testing.T) {
 	b := newDefault(clock, &recorder{})
 	for round := range 50 {
 		parallel(goroutines, func(int) {
-			if done, err := b.Allow(); err == nil {
+			if done, err := allow(b); err == nil {
 				done(false)
 			}
 		})
@@ -59,7 +59,7 @@ func TestConcurrentHalfOpenTrialLimit(t *testing.T) {
 		var mu sync.Mutex
 		var trials []func(bool)
 		parallel(goroutines, func(int) {
-			done, err := b.Allow()
+			done, err := allow(b)
 			if err != nil {
 				if !errors.Is(err, breaker.ErrOpen) {
 					t.Errorf("rejection %v does not match ErrOpen", err)
@@ -82,7 +82,7 @@ func TestConcurrentHalfOpenTrialLimit(t *testing.T) {
 				trials[i](!(failRound && i == 0))
 				return
 			}
-			if done, err := b.Allow(); err == nil {
+			if done, err := allow(b); err == nil {
 				done(true)
 			}
 		})
@@ -130,7 +130,7 @@ func TestConcurrentHammer(t *testing.T) {
 		for range ops {
 			switch r := rng.IntN(10); {
 			case r < 6:
-				done, err := b.Allow()
+				done, err := allow(b)
 				if err != nil {
 					if !errors.Is(err, breaker.ErrOpen) {
 						t.Errorf("rejection %v does not match ErrOpen", err)

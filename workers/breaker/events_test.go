@@ -11,7 +11,7 @@ import (
 func tripped(t *testing.T, b *breaker.Breaker) {
 	t.Helper()
 	for range 10 {
-		done, err := b.Allow()
+		done, err := allow(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,7 @@ func TestOnTransitionMayUseBreaker(t *testing.T) {
 		nested = nested || depth > 1
 		got = append(got, from.String()+"->"+to.String()+" seen "+b.State().String()+" "+b.Snapshot().State.String())
 		if to == breaker.HalfOpen {
-			done, err := b.Allow()
+			done, err := allow(b)
 			if err != nil {
 				t.Errorf("trial from the callback rejected: %v", err)
 				return
@@ -45,7 +45,7 @@ func TestOnTransitionMayUseBreaker(t *testing.T) {
 	}})
 	tripped(t, b)
 	clock.Advance(30 * time.Second)
-	done, err := b.Allow()
+	done, err := allow(b)
 	if err != nil {
 		t.Fatal(err)
 	}

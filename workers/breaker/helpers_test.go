@@ -52,3 +52,13 @@ func (r *recorder) list() []string {
 func newDefault(clock *fakeClock, rec *recorder) *breaker.Breaker {
 	return breaker.New(breaker.Config{Now: clock.Now, OnTransition: rec.record})
 }
+
+// allow is Allow with the outcome reported as success or failure, the only
+// outcomes most tests need.
+func allow(b *breaker.Breaker) (func(success bool), error) {
+	done, err := b.Allow()
+	if err != nil {
+		return nil, err
+	}
+	return func(success bool) { done(breaker.OutcomeOf(success)) }, nil
+}

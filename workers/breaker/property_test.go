@@ -32,7 +32,7 @@ func TestPropertyMatchesModel(t *testing.T) {
 		for i := range steps {
 			switch op := rapid.IntRange(0, 9).Draw(t, "op"); {
 			case op <= 3: // Allow
-				done, err := b.Allow()
+				done, err := allow(b)
 				admitted, period := m.allow()
 				if (err == nil) != admitted {
 					t.Fatalf("step %d: Allow err = %v, model admits: %v", i, err, admitted)

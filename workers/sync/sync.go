@@ -1,12 +1,15 @@
 // Package sync is the data-sync job: it fetches every provider's current
 // offers and records them in the store, appending a price point whenever
-// an offer's price is new or changed, which is what the price-history API
-// reads. The same job function is run by the in-process scheduler in the
-// embedded cell and, in a full deployment, triggered by Airflow.
+// an offer's price is new or changed and a gone point when a provider no
+// longer lists an offer, which is what the price-history API reads. The
+// same job runs on the in-process interval and on demand through a NATS
+// request (TriggerSubject), which is how an external scheduler such as
+// Airflow starts it.
 package sync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,12 +17,15 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/store"
 )
 
 // Fetcher returns one provider's current offers (in a cell: a NATS request
-// to the provider's workers).
+// to the provider's workers). A nil error means the answer is complete:
+// offers it does not list are gone.
 type Fetcher interface {
 	Fetch(ctx context.Context, provider string) ([]shared.Offer, error)
 }
@@ -27,7 +33,7 @@ type Fetcher interface {
 // Job syncs providers' offers into the store.
 type Job struct {
 	Fetcher   Fetcher
-	Store     store.Prices
+	Store     store.OfferSync
 	Providers []string
 	// Parallel bounds concurrent provider fetches (default 4).
 	Parallel int
@@ -35,6 +41,10 @@ type Job struct {
 	Timeout time.Duration
 	Now     func() time.Time
 	Logger  *slog.Logger
+
+	// running serializes runs: an on-demand run waits for the interval's,
+	// so recording times never go backwards.
+	running gosync.Mutex
 }
 
 // ProviderResult is one provider's part of a run.
@@ -42,30 +52,29 @@ type ProviderResult struct {
 	Provider    string `json:"provider"`
 	Offers      int    `json:"offers"`
 	PricePoints int    `json:"price_points"`
+	Gone        int    `json:"gone"`
 	Error       string `json:"error,omitempty"`
 }
 
 // Result summarizes a run.
 type Result struct {
-	Started   time.Time        `json:"started"`
-	Took      time.Duration    `json:"took_ns"`
-	Providers []ProviderResult `json:"providers"`
-}
-
-// Failed counts providers that could not be synced.
-func (r Result) Failed() int {
-	n := 0
-	for _, p := range r.Providers {
-		if p.Error != "" {
-			n++
-		}
-	}
-	return n
+	Started         time.Time        `json:"started"`
+	Took            time.Duration    `json:"took_ns"`
+	ProvidersOK     int              `json:"providers_ok"`
+	ProvidersFailed int              `json:"providers_failed"`
+	Offers          int              `json:"offers"`       // upserted
+	PricePoints     int              `json:"price_points"` // price points appended
+	Gone            int              `json:"gone"`         // offers marked gone
+	Providers       []ProviderResult `json:"providers"`
 }
 
 // Run syncs every provider once. A failing provider is reported in the
-// result and does not stop the others; Run errors only when all fail.
+// result and does not stop the others, and its offers are left as they
+// are (an error is no evidence that they are gone); Run errors only when
+// all fail.
 func (j *Job) Run(ctx context.Context) (Result, error) {
+	j.running.Lock()
+	defer j.running.Unlock()
 	now := time.Now
 	if j.Now != nil {
 		now = j.Now
@@ -97,11 +106,18 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	sort.Slice(res.Providers, func(a, b int) bool { return res.Providers[a].Provider < res.Providers[b].Provider })
 	for _, p := range res.Providers {
 		if p.Error != "" {
+			res.ProvidersFailed++
 			log.Warn("data sync: provider failed", "component", "sync", "provider", p.Provider, "err", p.Error)
+			continue
 		}
+		res.ProvidersOK++
+		res.Offers += p.Offers
+		res.PricePoints += p.PricePoints
+		res.Gone += p.Gone
 	}
-	log.Info("data sync finished", "component", "sync", "providers", len(res.Providers), "failed", res.Failed(), "took", res.Took)
-	if len(j.Providers) > 0 && res.Failed() == len(j.Providers) {
+	log.Info("data sync finished", "component", "sync", "providers", len(res.Providers), "failed", res.ProvidersFailed,
+		"price_points", res.PricePoints, "gone", res.Gone, "took", res.Took)
+	if len(j.Providers) > 0 && res.ProvidersFailed == len(j.Providers) {
 		return res, errors.New("data sync: every provider failed")
 	}
 	return res, nil
@@ -114,12 +130,19 @@ func (j *Job) syncOne(ctx context.Context, provider string, at time.Time) Provid
 		r.Error = fmt.Sprintf("fetching: %v", err)
 		return r
 	}
-	points, err := j.Store.UpsertOffers(ctx, offers, at)
+	points, err := j.Store.SyncProviderOffers(ctx, provider, offers, at)
 	if err != nil {
 		r.Error = fmt.Sprintf("storing: %v", err)
 		return r
 	}
-	r.Offers, r.PricePoints = len(offers), len(points)
+	r.Offers = len(offers)
+	for _, p := range points {
+		if p.Gone {
+			r.Gone++
+		} else {
+			r.PricePoints++
+		}
+	}
 	return r
 }
 
@@ -137,6 +160,69 @@ func (j *Job) Every(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// TriggerSubject is the request-reply subject that runs the sync job of a
+// cell once and answers with its TriggerReply.
+func TriggerSubject(cell string) string { return cell + ".jobs.sync" }
+
+// triggerQueue makes one of several processes serving the trigger run
+// each request.
+const triggerQueue = "jobs.sync"
+
+// TriggerReply answers a trigger: the run's summary, and Error when the
+// run failed as a whole (every provider failed, or it was cut short).
+type TriggerReply struct {
+	Result
+	Error string `json:"error,omitempty"`
+}
+
+// Serve answers TriggerSubject(cell) on nc; the request body is ignored.
+// Triggered runs are bounded by ctx, so cancelling it cuts one short like
+// an interval run. stop unsubscribes and waits for a run in progress, so
+// the store can be closed after it.
+func (j *Job) Serve(ctx context.Context, nc *nats.Conn, cell string) (stop func() error, err error) {
+	var (
+		mu      gosync.Mutex
+		stopped bool
+		running gosync.WaitGroup
+	)
+	sub, err := nc.QueueSubscribe(TriggerSubject(cell), triggerQueue, func(m *nats.Msg) {
+		mu.Lock()
+		if stopped {
+			mu.Unlock()
+			return
+		}
+		running.Add(1)
+		mu.Unlock()
+		defer running.Done()
+		res, err := j.Run(ctx)
+		reply := TriggerReply{Result: res}
+		if err != nil {
+			reply.Error = err.Error()
+		}
+		body, err := json.Marshal(reply)
+		if err == nil {
+			err = m.Respond(body)
+		}
+		if err != nil {
+			j.logger().Warn("data sync: answering a trigger", "component", "sync", "err", err)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("data sync: subscribing %s: %w", TriggerSubject(cell), err)
+	}
+	return func() error {
+		err := sub.Unsubscribe()
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		running.Wait()
+		if err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			return fmt.Errorf("data sync: unsubscribing %s: %w", TriggerSubject(cell), err)
+		}
+		return nil
+	}, nil
 }
 
 func (j *Job) logger() *slog.Logger {

@@ -154,33 +154,66 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, at tim
 	return wrap("revoke refresh family", err)
 }
 
-// CreateServiceAccount stores a; a taken id is ErrConflict, an unknown
-// owner ErrNotFound.
+// CreateServiceAccount stores a; a name the owner already uses (or a taken
+// id) is ErrConflict, an unknown owner ErrNotFound. An empty name is the id,
+// as for the accounts created before names existed.
 func (s *Store) CreateServiceAccount(ctx context.Context, a store.ServiceAccount) error {
 	if a.ID == "" {
 		return errors.New("embedded: create service account: empty id")
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO service_accounts (id, owner_id, secret_hash, scopes, plan, created_at, disabled)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.OwnerID, a.SecretHash, encodeList(a.Scopes), a.Plan, orNow(a.CreatedAt).UnixMicro(), a.Disabled)
+	if a.Name == "" {
+		a.Name = a.ID
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO service_accounts (id, name, owner_id, secret_hash, scopes, plan, created_at, disabled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Name, a.OwnerID, a.SecretHash, encodeList(a.Scopes), a.Plan, orNow(a.CreatedAt).UnixMicro(), a.Disabled)
 	return wrap("create service account", err)
 }
 
 // ServiceAccountByID finds a service account by its service id.
 func (s *Store) ServiceAccountByID(ctx context.Context, id string) (store.ServiceAccount, error) {
+	a, err := scanServiceAccount(s.db.QueryRowContext(ctx, `SELECT id, name, owner_id, secret_hash, scopes, plan, created_at, disabled
+		FROM service_accounts WHERE id = ?`, id), true)
+	return a, wrap("service account by id", err)
+}
+
+// ListServiceAccounts returns ownerID's accounts, oldest first; the secret
+// hashes are not read.
+func (s *Store) ListServiceAccounts(ctx context.Context, ownerID string) ([]store.ServiceAccount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, owner_id, scopes, plan, created_at, disabled
+		FROM service_accounts WHERE owner_id = ? ORDER BY created_at, id`, ownerID)
+	if err != nil {
+		return nil, wrap("list service accounts", err)
+	}
+	list, err := collect(rows, func(r scanner) (store.ServiceAccount, error) { return scanServiceAccount(r, false) })
+	return list, wrap("list service accounts", err)
+}
+
+// DeleteServiceAccount removes one of ownerID's accounts; another owner's
+// is ErrNotFound.
+func (s *Store) DeleteServiceAccount(ctx context.Context, ownerID, id string) error {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM service_accounts WHERE id = ? AND owner_id = ?", id, ownerID)
+	return affected("delete service account", res, err)
+}
+
+// scanServiceAccount reads one row, with the secret hash column when
+// withSecret.
+func scanServiceAccount(r scanner, withSecret bool) (store.ServiceAccount, error) {
 	var (
 		a       store.ServiceAccount
 		scopes  string
 		created int64
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT id, owner_id, secret_hash, scopes, plan, created_at, disabled
-		FROM service_accounts WHERE id = ?`, id).
-		Scan(&a.ID, &a.OwnerID, &a.SecretHash, &scopes, &a.Plan, &created, &a.Disabled)
-	if err != nil {
-		return store.ServiceAccount{}, wrap("service account by id", err)
+	dest := []any{&a.ID, &a.Name, &a.OwnerID, &scopes, &a.Plan, &created, &a.Disabled}
+	if withSecret {
+		dest = []any{&a.ID, &a.Name, &a.OwnerID, &a.SecretHash, &scopes, &a.Plan, &created, &a.Disabled}
 	}
+	if err := r.Scan(dest...); err != nil {
+		return store.ServiceAccount{}, err
+	}
+	var err error
 	if a.Scopes, err = decodeList(scopes); err != nil {
-		return store.ServiceAccount{}, wrap("service account by id", err)
+		return store.ServiceAccount{}, err
 	}
 	a.CreatedAt = fromMicros(created)
 	return a, nil

@@ -152,27 +152,57 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, at tim
 	return wrap("revoke refresh family", err)
 }
 
-// CreateServiceAccount stores a; a taken id is ErrConflict, an unknown
-// owner ErrNotFound.
+// CreateServiceAccount stores a; a name the owner already uses (or a taken
+// id) is ErrConflict, an unknown owner ErrNotFound. An empty name is the id,
+// as for the accounts created before names existed.
 func (s *Store) CreateServiceAccount(ctx context.Context, a store.ServiceAccount) error {
 	if a.ID == "" {
 		return errors.New("pgstore: create service account: empty id")
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO service_accounts (id, owner_id, secret_hash, scopes, plan, created_at, disabled)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, a.OwnerID, a.SecretHash, orEmpty(a.Scopes), a.Plan, orNow(a.CreatedAt), a.Disabled)
+	if a.Name == "" {
+		a.Name = a.ID
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO service_accounts (id, name, owner_id, secret_hash, scopes, plan, created_at, disabled)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		a.ID, a.Name, a.OwnerID, a.SecretHash, orEmpty(a.Scopes), a.Plan, orNow(a.CreatedAt), a.Disabled)
 	return wrap("create service account", err)
 }
 
 // ServiceAccountByID finds a service account by its service id.
 func (s *Store) ServiceAccountByID(ctx context.Context, id string) (store.ServiceAccount, error) {
 	var a store.ServiceAccount
-	err := s.pool.QueryRow(ctx, `SELECT id, owner_id, secret_hash, scopes, plan, created_at, disabled
+	err := s.pool.QueryRow(ctx, `SELECT id, name, owner_id, secret_hash, scopes, plan, created_at, disabled
 		FROM service_accounts WHERE id = $1`, id).
-		Scan(&a.ID, &a.OwnerID, &a.SecretHash, &a.Scopes, &a.Plan, &a.CreatedAt, &a.Disabled)
+		Scan(&a.ID, &a.Name, &a.OwnerID, &a.SecretHash, &a.Scopes, &a.Plan, &a.CreatedAt, &a.Disabled)
 	if err != nil {
 		return store.ServiceAccount{}, wrap("service account by id", err)
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	return a, nil
+}
+
+// ListServiceAccounts returns ownerID's accounts, oldest first; the secret
+// hashes are not read.
+func (s *Store) ListServiceAccounts(ctx context.Context, ownerID string) ([]store.ServiceAccount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, owner_id, scopes, plan, created_at, disabled
+		FROM service_accounts WHERE owner_id = $1 ORDER BY created_at, id`, ownerID)
+	if err != nil {
+		return nil, wrap("list service accounts", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ServiceAccount, error) {
+		var a store.ServiceAccount
+		if err := row.Scan(&a.ID, &a.Name, &a.OwnerID, &a.Scopes, &a.Plan, &a.CreatedAt, &a.Disabled); err != nil {
+			return store.ServiceAccount{}, err
+		}
+		a.CreatedAt = a.CreatedAt.UTC()
+		return a, nil
+	})
+	return list, wrap("list service accounts", err)
+}
+
+// DeleteServiceAccount removes one of ownerID's accounts; another owner's
+// is ErrNotFound.
+func (s *Store) DeleteServiceAccount(ctx context.Context, ownerID, id string) error {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM service_accounts WHERE id = $1 AND owner_id = $2", id, ownerID)
+	return affected("delete service account", tag, err)
 }

@@ -20,19 +20,33 @@ import (
 // defaultPointsLimit bounds PriceHistoryPoints when the query sets no Limit.
 const defaultPointsLimit = 10_000
 
-// appendPoint inserts a price point unless the stored offer already has
+var _ store.OfferSync = (*Store)(nil)
+
+// appendPoint inserts a price point unless the stored offer is live at
 // exactly this price; it runs before the offer's upsert so it compares
-// against the previous observation.
+// against the previous observation, and a gone offer seen again restarts
+// its step function.
 const appendPoint = `INSERT INTO price_points (offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at)
 	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::float8, $7::float8, $8::timestamptz
-	WHERE NOT EXISTS (SELECT 1 FROM offers WHERE id = $1::text AND price = $6::float8 AND per_gpu = $7::float8)`
+	WHERE NOT EXISTS (SELECT 1 FROM offers WHERE id = $1::text AND price = $6::float8 AND per_gpu = $7::float8
+		AND gone_at IS NULL)`
 
-const upsertOffer = `INSERT INTO offers (id, provider, gpu_id, gpu_model, region, price, per_gpu, currency, availability, data, updated_at)
+const upsertOffer = `INSERT INTO offers (id, provider, gpu_id, gpu_model, region, price, per_gpu, currency, availability, data, last_seen_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 	ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, gpu_id = EXCLUDED.gpu_id,
 		gpu_model = EXCLUDED.gpu_model, region = EXCLUDED.region, price = EXCLUDED.price,
 		per_gpu = EXCLUDED.per_gpu, currency = EXCLUDED.currency, availability = EXCLUDED.availability,
-		data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`
+		data = EXCLUDED.data, last_seen_at = EXCLUDED.last_seen_at, gone_at = NULL`
+
+// markGone ends the step function of the provider's live offers that the
+// sync did not list ($3) and no later sync has seen, in one statement so
+// the offers marked and the points appended are the same rows.
+const markGone = `WITH gone AS (
+		UPDATE offers SET gone_at = $2 WHERE provider = $1 AND gone_at IS NULL AND last_seen_at < $2 AND NOT (id = ANY($3))
+		RETURNING id, provider, gpu_id, gpu_model, region, price, per_gpu)
+	INSERT INTO price_points (offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at, gone)
+	SELECT id, provider, gpu_id, gpu_model, region, price, per_gpu, $2, true FROM gone ORDER BY id
+	RETURNING offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at, gone`
 
 // UpsertOffers stores offers and appends a point at `at` for each whose
 // instance or per-GPU price is new or differs from the stored one, all in
@@ -41,20 +55,37 @@ const upsertOffer = `INSERT INTO offers (id, provider, gpu_id, gpu_model, region
 // the returned points are in that order too. An offer without an id fails
 // the whole call.
 func (s *Store) UpsertOffers(ctx context.Context, offers []shared.Offer, at time.Time) ([]store.PricePoint, error) {
+	points, err := s.writeOffers(ctx, "", offers, at, false)
+	return points, wrap("upsert offers", err)
+}
+
+// SyncProviderOffers is UpsertOffers plus, in the same transaction,
+// marking the provider's unlisted offers gone (see store.OfferSync).
+func (s *Store) SyncProviderOffers(ctx context.Context, provider string, offers []shared.Offer, at time.Time) ([]store.PricePoint, error) {
+	points, err := s.writeOffers(ctx, provider, offers, at, true)
+	return points, wrap("sync provider offers", err)
+}
+
+func (s *Store) writeOffers(ctx context.Context, provider string, offers []shared.Offer, at time.Time, complete bool) ([]store.PricePoint, error) {
 	sorted := make([]shared.Offer, len(offers))
 	copy(sorted, offers)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	batch := &pgx.Batch{}
+	seen := make([]string, len(sorted))
 	for i := range sorted {
 		o := &sorted[i]
 		if o.ID == "" {
-			return nil, errors.New("pgstore: upsert offers: offer without id")
+			return nil, errors.New("pgstore: offer without id")
+		}
+		if complete && o.Provider != provider {
+			return nil, fmt.Errorf("pgstore: offer %s is not of provider %s", o.ID, provider)
 		}
 		data, err := json.Marshal(o)
 		if err != nil {
-			return nil, fmt.Errorf("pgstore: upsert offers: encoding %s: %w", o.ID, err)
+			return nil, fmt.Errorf("pgstore: encoding %s: %w", o.ID, err)
 		}
 		region := offerRegion(o)
+		seen[i] = o.ID
 		batch.Queue(appendPoint, o.ID, o.Provider, o.GPUID, o.GPUModel, region, o.PricePerHour, o.PricePerGPUHour, at)
 		batch.Queue(upsertOffer, o.ID, o.Provider, o.GPUID, o.GPUModel, region, o.PricePerHour, o.PricePerGPUHour,
 			o.Currency, string(o.Availability), json.RawMessage(data), at)
@@ -80,10 +111,19 @@ func (s *Store) UpsertOffers(ctx context.Context, offers []shared.Offer, at time
 				return err
 			}
 		}
-		return br.Close()
+		if err := br.Close(); err != nil || !complete {
+			return err
+		}
+		rows, err := tx.Query(ctx, markGone, provider, at, seen)
+		if err != nil {
+			return err
+		}
+		gone, err := pgx.CollectRows(rows, scanPoint)
+		points = append(points, gone...)
+		return err
 	})
 	if err != nil {
-		return nil, wrap("upsert offers", err)
+		return nil, err
 	}
 	return points, nil
 }
@@ -97,17 +137,51 @@ func offerRegion(o *shared.Offer) string {
 	return o.Region
 }
 
-// PriceHistoryDaily returns per-UTC-day min/avg/max of the per-GPU price
-// for each provider, ordered by day then provider. Avg is clamped into
-// [Min, Max] so float rounding of the mean never breaks that order.
+// pointColumns are the columns scanPoint reads, in its order.
+const pointColumns = "offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at, gone"
+
+func scanPoint(row pgx.CollectableRow) (store.PricePoint, error) {
+	var p store.PricePoint
+	err := row.Scan(&p.OfferID, &p.Provider, &p.GPUID, &p.GPUModel, &p.Region, &p.Price, &p.PerGPU, &p.At, &p.Gone)
+	p.At = p.At.UTC()
+	return p, err
+}
+
+// PriceHistoryDaily computes the daily summaries in one statement: the
+// events of the range plus each offer's point in force at From become
+// segments [at, next event), clipped to the range; generate_series splits
+// them at UTC midnights; each (day, provider) aggregates its pieces.
+// It reads only the range's points (through the (gpu_id, at),
+// (gpu_model, at) or (provider, gpu_id, at) index) and one index probe per
+// offer not gone before From, and returns at most days x providers rows.
+// Avg is clamped into [Min, Max] so float rounding never breaks that order.
 func (s *Store) PriceHistoryDaily(ctx context.Context, q store.PriceQuery) ([]store.DailyPrice, error) {
-	where, args, err := historyFilter(q)
+	from, end := store.HistoryRange(q, time.Now())
+	if !from.IsZero() && !from.Before(end) {
+		return []store.DailyPrice{}, nil
+	}
+	var a args
+	events, err := a.events(q, from, end)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT date_trunc('day', at, 'UTC'), provider,
-		min(per_gpu), avg(per_gpu), max(per_gpu), count(*)
-		FROM price_points WHERE `+where+` GROUP BY 1, 2 ORDER BY 1, 2`, args...)
+	start := "at"
+	if !from.IsZero() {
+		start = "greatest(at, " + a.add(from) + ")"
+	}
+	rows, err := s.pool.Query(ctx, `WITH ev AS (`+events+`),
+	seg AS (
+		SELECT offer_id, provider, per_gpu, gone, `+start+` AS s,
+			coalesce(lead(at) OVER (PARTITION BY offer_id ORDER BY at, id), `+a.add(end)+`) AS e
+		FROM ev),
+	piece AS (
+		SELECT g.provider, g.offer_id, g.per_gpu, d.day,
+			extract(epoch FROM least(g.e, d.day + interval '24 hours') - greatest(g.s, d.day))::float8 AS secs
+		FROM seg g CROSS JOIN LATERAL generate_series(date_trunc('day', g.s, 'UTC'), g.e - interval '1 microsecond',
+			interval '24 hours') AS d(day)
+		WHERE NOT g.gone AND g.e > g.s)
+	SELECT day, provider, min(per_gpu), sum(per_gpu * secs) / sum(secs), max(per_gpu), count(DISTINCT offer_id)
+	FROM piece GROUP BY day, provider ORDER BY day, provider`, a...)
 	if err != nil {
 		return nil, wrap("price history daily", err)
 	}
@@ -121,11 +195,15 @@ func (s *Store) PriceHistoryDaily(ctx context.Context, q store.PriceQuery) ([]st
 	return days, wrap("price history daily", err)
 }
 
-// PriceHistoryPoints returns the raw points, oldest first (ties in the
-// order they were recorded), at most q.Limit of them or
-// defaultPointsLimit when it is not positive.
+// PriceHistoryPoints returns the carried-in points, then the range's, at
+// most q.Limit of them or defaultPointsLimit when it is not positive.
 func (s *Store) PriceHistoryPoints(ctx context.Context, q store.PriceQuery) ([]store.PricePoint, error) {
-	where, args, err := historyFilter(q)
+	from, end := store.HistoryRange(q, time.Now())
+	if !from.IsZero() && !from.Before(end) {
+		return []store.PricePoint{}, nil
+	}
+	var a args
+	events, err := a.events(q, from, end)
 	if err != nil {
 		return nil, err
 	}
@@ -133,50 +211,76 @@ func (s *Store) PriceHistoryPoints(ctx context.Context, q store.PriceQuery) ([]s
 	if limit <= 0 {
 		limit = defaultPointsLimit
 	}
-	args = append(args, limit)
-	rows, err := s.pool.Query(ctx, `SELECT offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at
-		FROM price_points WHERE `+where+` ORDER BY at, id LIMIT $`+strconv.Itoa(len(args)), args...)
+	rows, err := s.pool.Query(ctx, `SELECT `+pointColumns+` FROM (`+events+`) ev ORDER BY at, id LIMIT `+a.add(limit), a...)
 	if err != nil {
 		return nil, wrap("price history points", err)
 	}
-	points, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.PricePoint, error) {
-		var p store.PricePoint
-		err := row.Scan(&p.OfferID, &p.Provider, &p.GPUID, &p.GPUModel, &p.Region, &p.Price, &p.PerGPU, &p.At)
-		p.At = p.At.UTC()
-		return p, err
-	})
+	points, err := pgx.CollectRows(rows, scanPoint)
 	return points, wrap("price history points", err)
 }
 
-// historyFilter builds the WHERE clause of a history query: only the
-// conditions the query sets, so each shape gets its own plan on the
-// (gpu_id, at), (gpu_model, at) or (provider, gpu_id, at) index. The time
-// range is half-open, [From, To); a zero bound is open.
-func historyFilter(q store.PriceQuery) (string, []any, error) {
-	var (
-		conds []string
-		args  []any
-	)
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1))
-	}
+// args collects a statement's parameters.
+type args []any
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// filter is the GPU and provider condition of a query on the table aliased
+// t; only the conditions the query sets, so each shape gets its own plan.
+func (a *args) filter(t string, q store.PriceQuery) (string, error) {
+	var conds []string
 	switch {
 	case len(q.GPUIDs) > 0:
-		add("gpu_id = ANY(?)", q.GPUIDs)
+		conds = append(conds, t+".gpu_id = ANY("+a.add(q.GPUIDs)+")")
 	case q.GPUModel != "":
-		add("gpu_model = ?", q.GPUModel)
+		conds = append(conds, t+".gpu_model = "+a.add(q.GPUModel))
 	default:
-		return "", nil, errors.New("pgstore: price history: query names no GPU")
+		return "", errors.New("pgstore: price history: query names no GPU")
 	}
 	if q.Provider != "" {
-		add("provider = ?", q.Provider)
+		conds = append(conds, t+".provider = "+a.add(q.Provider))
 	}
-	if !q.From.IsZero() {
-		add("at >= ?", q.From)
+	return strings.Join(conds, " AND "), nil
+}
+
+// events selects (id, pointColumns) of the points in [from, end) and, for
+// a non-zero from, each matching offer's live point in force at from: the
+// last one before it, found per offer through price_points_offer_at_idx.
+// Offers gone before from are skipped without a probe: seen again, their
+// gone_at would have been cleared.
+func (a *args) events(q store.PriceQuery, from, end time.Time) (string, error) {
+	cond, err := a.filter("p", q)
+	if err != nil {
+		return "", err
 	}
-	if !q.To.IsZero() {
-		add("at < ?", q.To)
+	inRange := `SELECT p.id, ` + prefixed("p", pointColumns) + ` FROM price_points p WHERE ` + cond + ` AND p.at < ` + a.add(end)
+	if from.IsZero() {
+		return inRange, nil
 	}
-	return strings.Join(conds, " AND "), args, nil
+	f := a.add(from)
+	inRange += ` AND p.at >= ` + f
+	offerCond, err := a.filter("o", q)
+	if err != nil {
+		return "", err
+	}
+	pointCond, err := a.filter("p", q)
+	if err != nil {
+		return "", err
+	}
+	return inRange + ` UNION ALL SELECT p.id, ` + prefixed("p", pointColumns) + ` FROM offers o
+		CROSS JOIN LATERAL (SELECT * FROM price_points p WHERE p.offer_id = o.id AND p.at < ` + f + `
+			ORDER BY p.at DESC, p.id DESC LIMIT 1) p
+		WHERE ` + offerCond + ` AND (o.gone_at IS NULL OR o.gone_at >= ` + f + `) AND ` + pointCond + ` AND NOT p.gone`, nil
+}
+
+// prefixed qualifies each of a comma-separated column list with table t.
+func prefixed(t, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = t + "." + c
+	}
+	return strings.Join(cols, ", ")
 }

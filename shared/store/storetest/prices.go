@@ -86,7 +86,7 @@ func testUpsertOffers(t *testing.T, s store.Store) {
 
 func samePoint(a, b store.PricePoint) bool {
 	return a.OfferID == b.OfferID && a.Provider == b.Provider && a.GPUID == b.GPUID && a.GPUModel == b.GPUModel &&
-		a.Region == b.Region && a.Price == b.Price && a.PerGPU == b.PerGPU && a.At.Equal(b.At)
+		a.Region == b.Region && a.Price == b.Price && a.PerGPU == b.PerGPU && a.At.Equal(b.At) && a.Gone == b.Gone
 }
 
 // record upserts one offer at a time and insists that it appended a point.
@@ -100,60 +100,71 @@ func record(t *testing.T, s store.Store, at time.Time, offers ...shared.Offer) {
 }
 
 // testDailyAggregation checks the daily summary against hand-computed
-// values: three UTC days, two providers, points on both edges of a day,
-// and points outside the range or of other GPUs that must not count.
+// values over [base, base+3d): prices carried in from before the range,
+// a provider whose price never changes, an offer that appears mid-day and
+// goes at midnight, a range cut mid-day, and points outside the range or
+// of other GPUs that must not count.
 func testDailyAggregation(t *testing.T, s store.Store) {
-	day := func(d int, hh, mm, ss int) time.Time {
-		return base.AddDate(0, 0, d).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second)
-	}
+	ctx := context.Background()
+	at := func(d, hh int) time.Time { return base.AddDate(0, 0, d).Add(time.Duration(hh) * time.Hour) }
 	a1 := func(p float64) shared.Offer { return offer("aws:a1", "aws", h100, "H100", p) }
-	a2 := func(p float64) shared.Offer { return offer("aws:a2", "aws", h100, "H100", p) }
-	r1 := func(p float64) shared.Offer { return offer("runpod:r1", "runpod", h100, "H100", p) }
-	record(t, s, base.Add(-time.Microsecond), a1(100)) // before the range
-	record(t, s, day(0, 1, 0, 0), a1(2))
-	record(t, s, day(0, 2, 0, 0), a2(6))
-	record(t, s, day(0, 10, 0, 0), r1(1.5), offer("aws:a100", "aws", a100, "A100", 7))
-	record(t, s, day(0, 13, 0, 0), a1(3))
-	record(t, s, day(1, 5, 0, 0), a1(4))
-	record(t, s, day(1, 10, 0, 0), r1(2.5), offer("aws:pcie", "aws", h100PCI, "H100", 10))
-	record(t, s, day(1, 20, 0, 0), r1(3.5))
-	record(t, s, day(2, 0, 0, 0), a2(2))
-	record(t, s, day(2, 23, 59, 59), a1(1))
-	// Three equal prices whose float sum divided by three exceeds them.
-	record(t, s, day(2, 12, 0, 0), offer("vast:1", "vast", h100, "H100", 0.1), offer("vast:2", "vast", h100, "H100", 0.1),
-		offer("vast:3", "vast", h100, "H100", 0.1))
-	record(t, s, day(3, 0, 0, 0), a1(100)) // at To: excluded
+	a2 := offer("aws:a2", "aws", h100, "H100", 3)
+	record(t, s, at(-10, 0), offer("lambda:l1", "lambda", h100, "H100", 2.2)) // stable all along
+	record(t, s, at(-1, 0), a1(4))
+	record(t, s, at(0, 6), a1(2))
+	record(t, s, at(0, 10), offer("oci:a100", "oci", a100, "A100", 7))
+	record(t, s, at(0, 12), a2)
+	// A complete aws answer without a2: a2 is gone from day 1 on.
+	gone, err := syncer(t, s).SyncProviderOffers(ctx, "aws", []shared.Offer{a1(2)}, at(1, 0))
+	wantErr(t, "SyncProviderOffers", err, nil)
+	if len(gone) != 1 || !gone[0].Gone || gone[0].OfferID != "aws:a2" {
+		t.Fatalf("sync without aws:a2 appended %+v", gone)
+	}
+	record(t, s, at(1, 12), a1(6))
+	record(t, s, at(1, 18), offer("runpod:r1", "runpod", h100, "H100", 1.5))
+	// Three equal prices whose float mean can exceed them.
+	record(t, s, at(2, 12), offer("vast:1", "vast", h100, "H100", 0.1), offer("vast:2", "vast", h100, "H100", 0.1),
+		offer("vast:3", "vast", h100, "H100", 0.1), offer("aws:pcie", "aws", h100PCI, "H100", 10))
+	record(t, s, at(3, 0), a1(100)) // at To: excluded
 
 	d := func(n int, provider string, lo, avg, hi float64, samples int) store.DailyPrice {
 		return store.DailyPrice{Day: base.AddDate(0, 0, n), Provider: provider, Min: lo, Avg: avg, Max: hi, Samples: samples}
 	}
+	lambda := func(n int) store.DailyPrice { return d(n, "lambda", 2.2, 2.2, 2.2, 1) }
 	from, to := base, base.AddDate(0, 0, 3)
 	cases := []struct {
 		name string
 		q    store.PriceQuery
 		want []store.DailyPrice
 	}{
-		{"one GPU, both providers", store.PriceQuery{GPUIDs: []string{h100}, From: from, To: to}, []store.DailyPrice{
-			d(0, "aws", 2, 11.0/3, 6, 3), d(0, "runpod", 1.5, 1.5, 1.5, 1),
-			d(1, "aws", 4, 4, 4, 1), d(1, "runpod", 2.5, 3, 3.5, 2),
-			d(2, "aws", 1, 1.5, 2, 2), d(2, "vast", 0.1, 0.1, 0.1, 3),
+		// Day 0, aws: a1 at 4 (carried in) for 6 h then 2 for 18 h, a2 at
+		// 3 for 12 h: (24 + 36 + 36) / 36 h.
+		{"one GPU, every provider", store.PriceQuery{GPUIDs: []string{h100}, From: from, To: to}, []store.DailyPrice{
+			d(0, "aws", 2, 96.0/36, 4, 2), lambda(0),
+			d(1, "aws", 2, 4, 6, 1), lambda(1), d(1, "runpod", 1.5, 1.5, 1.5, 1),
+			d(2, "aws", 6, 6, 6, 1), lambda(2), d(2, "runpod", 1.5, 1.5, 1.5, 1), d(2, "vast", 0.1, 0.1, 0.1, 3),
 		}},
-		{"by model includes the PCIe variant", store.PriceQuery{GPUModel: "H100", From: from, To: to}, []store.DailyPrice{
-			d(0, "aws", 2, 11.0/3, 6, 3), d(0, "runpod", 1.5, 1.5, 1.5, 1),
-			d(1, "aws", 4, 7, 10, 2), d(1, "runpod", 2.5, 3, 3.5, 2),
-			d(2, "aws", 1, 1.5, 2, 2), d(2, "vast", 0.1, 0.1, 0.1, 3),
+		{"by model includes the PCIe variant", store.PriceQuery{GPUModel: "H100", Provider: "aws", From: from, To: to}, []store.DailyPrice{
+			d(0, "aws", 2, 96.0/36, 4, 2), d(1, "aws", 2, 4, 6, 1), d(2, "aws", 6, (6*24+10*12)/36.0, 10, 2),
 		}},
 		{"two GPU ids, one provider", store.PriceQuery{GPUIDs: []string{h100, h100PCI}, Provider: "runpod", From: from, To: to}, []store.DailyPrice{
-			d(0, "runpod", 1.5, 1.5, 1.5, 1), d(1, "runpod", 2.5, 3, 3.5, 2),
+			d(1, "runpod", 1.5, 1.5, 1.5, 1), d(2, "runpod", 1.5, 1.5, 1.5, 1),
 		}},
-		{"one day", store.PriceQuery{GPUIDs: []string{h100}, From: base.AddDate(0, 0, 1), To: base.AddDate(0, 0, 2)}, []store.DailyPrice{
-			d(1, "aws", 4, 4, 4, 1), d(1, "runpod", 2.5, 3, 3.5, 2),
+		{"one day", store.PriceQuery{GPUIDs: []string{h100}, From: at(1, 0), To: at(2, 0)}, []store.DailyPrice{
+			d(1, "aws", 2, 4, 6, 1), lambda(1), d(1, "runpod", 1.5, 1.5, 1.5, 1),
 		}},
-		{"open range", store.PriceQuery{GPUIDs: []string{a100}}, []store.DailyPrice{d(0, "aws", 7, 7, 7, 1)}},
-		{"unknown GPU", store.PriceQuery{GPUIDs: []string{"nope"}}, nil},
+		{"cut mid-day", store.PriceQuery{GPUIDs: []string{h100}, From: at(0, 12), To: at(1, 6)}, []store.DailyPrice{
+			d(0, "aws", 2, 2.5, 3, 2), lambda(0), d(1, "aws", 2, 2, 2, 1), lambda(1),
+		}},
+		{"open start", store.PriceQuery{GPUIDs: []string{a100}, To: at(2, 0)}, []store.DailyPrice{
+			d(0, "oci", 7, 7, 7, 1), d(1, "oci", 7, 7, 7, 1),
+		}},
+		{"before any offer", store.PriceQuery{GPUIDs: []string{h100}, From: at(-30, 0), To: at(-20, 0)}, nil},
+		{"empty range", store.PriceQuery{GPUIDs: []string{h100}, From: to, To: from}, nil},
+		{"unknown GPU", store.PriceQuery{GPUIDs: []string{"nope"}, From: from, To: to}, nil},
 	}
 	for _, tc := range cases {
-		got, err := s.PriceHistoryDaily(context.Background(), tc.q)
+		got, err := s.PriceHistoryDaily(ctx, tc.q)
 		wantErr(t, "PriceHistoryDaily "+tc.name, err, nil)
 		if len(got) != len(tc.want) {
 			t.Errorf("%s: got %d rows %+v, want %d", tc.name, len(got), got, len(tc.want))
@@ -167,6 +178,16 @@ func testDailyAggregation(t *testing.T, s store.Store) {
 			}
 		}
 	}
+}
+
+// syncer is s as a store.OfferSync, which every store must also be.
+func syncer(t *testing.T, s store.Store) store.OfferSync {
+	t.Helper()
+	o, ok := s.(store.OfferSync)
+	if !ok {
+		t.Fatalf("%T does not implement store.OfferSync", s)
+	}
+	return o
 }
 
 func testPointsOrderAndLimit(t *testing.T, s store.Store) {
@@ -183,7 +204,10 @@ func testPointsOrderAndLimit(t *testing.T, s store.Store) {
 		{"all, oldest first, ties by record order", store.PriceQuery{GPUIDs: []string{h100}}, []float64{1, 2, 4, 3}, []time.Duration{1, 2, 3, 3}},
 		{"limit", store.PriceQuery{GPUIDs: []string{h100}, Limit: 2}, []float64{1, 2}, []time.Duration{1, 2}},
 		{"limit above the count", store.PriceQuery{GPUIDs: []string{h100}, Limit: 10}, []float64{1, 2, 4, 3}, []time.Duration{1, 2, 3, 3}},
-		{"provider and range", store.PriceQuery{GPUModel: "H100", Provider: "a", From: base.Add(90 * time.Minute), To: base.Add(3 * time.Hour)}, []float64{2}, []time.Duration{2}},
+		{"provider and range, the price at From carried in", store.PriceQuery{GPUModel: "H100", Provider: "a", From: base.Add(90 * time.Minute),
+			To: base.Add(3 * time.Hour)}, []float64{1, 2}, []time.Duration{1, 2}},
+		{"range after the last change", store.PriceQuery{GPUIDs: []string{h100}, From: base.Add(4 * time.Hour), To: base.Add(5 * time.Hour)},
+			[]float64{4, 3}, []time.Duration{3, 3}},
 	}
 	for _, tc := range cases {
 		got, err := s.PriceHistoryPoints(context.Background(), tc.q)
