@@ -42,19 +42,17 @@ func (s *Server) accountCall(rc *requestCtx, open bool, allowed ...string) (p ac
 // checkQueryParams rejects unknown and repeated query parameters, so that
 // a typo cannot pass silently.
 func checkQueryParams(rc *requestCtx, allowed []string) *apiError {
-	var bad *apiError
 	args := rc.QueryArgs()
-	args.VisitAll(func(k, _ []byte) {
+	for k := range args.All() {
 		switch {
-		case bad != nil:
 		case !slices.Contains(allowed, string(k)):
-			bad = &apiError{Status: fasthttp.StatusBadRequest, Code: codeUnknownParameter, Field: string(k),
+			return &apiError{Status: fasthttp.StatusBadRequest, Code: codeUnknownParameter, Field: string(k),
 				Message: "unknown query parameter " + strconv.Quote(string(k))}
 		case len(args.PeekMulti(string(k))) > 1:
-			bad = badParam(string(k), "given more than once")
+			return badParam(string(k), "given more than once")
 		}
-	})
-	return bad
+	}
+	return nil
 }
 
 // accountError renders an account-service error. Unexpected errors are

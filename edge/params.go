@@ -28,30 +28,20 @@ func parseListParams(args *fasthttp.Args) (Query, *apiError) {
 		return Query{}, &apiError{Status: fasthttp.StatusBadRequest, Code: codeBadRequest, Message: "too many query parameters: at most " + strconv.Itoa(maxParams) + " are read"}
 	}
 	vals := map[string][]string{}
-	var bad *apiError
-	args.VisitAll(func(k, v []byte) {
-		if bad != nil {
-			return
-		}
+	for k, v := range args.All() {
 		key := string(k)
 		switch {
 		case listParams[key]:
-			for _, part := range strings.Split(string(v), ",") {
-				vals[key] = append(vals[key], part)
-			}
+			vals[key] = append(vals[key], strings.Split(string(v), ",")...)
 		case scalarParams[key]:
 			if _, dup := vals[key]; dup {
-				bad = badParam(key, "given more than once")
-				return
+				return Query{}, badParam(key, "given more than once")
 			}
 			vals[key] = []string{string(v)}
 		default:
-			bad = &apiError{Status: fasthttp.StatusBadRequest, Code: codeUnknownParameter, Field: key,
+			return Query{}, &apiError{Status: fasthttp.StatusBadRequest, Code: codeUnknownParameter, Field: key,
 				Message: "unknown query parameter " + strconv.Quote(key)}
 		}
-	})
-	if bad != nil {
-		return Query{}, bad
 	}
 	return buildFromValues(newBuilder(""), vals)
 }

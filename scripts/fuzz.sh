@@ -16,7 +16,7 @@ for pkg in $(go list ./...); do
   for t in $targets; do
     for attempt in 1 2; do
       echo "fuzz $pkg $t ($fuzztime)"
-      if go test "$pkg" -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s >"$log" 2>&1; then
+      if go test "$pkg" -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -fuzzminimizetime 2s >"$log" 2>&1; then
         tail -n 1 "$log"
         break
       fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gofmt must report nothing and go vet must be clean.
+# gofmt must report nothing; go vet and staticcheck (pinned) must be clean.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -10,3 +10,4 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README: scripts/task test).
-#  1. gofmt + go vet
+#  1. gofmt, go vet, staticcheck
 #  2. unit, property and integration tests with the race detector; a real
 #     nats-server, Redis, OpenBao (Vault API) and PostgreSQL are started for the
 #     integration suites

@@ -217,19 +217,19 @@ func runpodValidate(fields []runpodField, typ string) error {
 	for _, f := range fields {
 		child, ok := runpodSchema[typ][f.name]
 		if !ok {
-			return fmt.Errorf("Cannot query field %q on type %q.", f.name, typ)
+			return graphqlErrorf("Cannot query field %q on type %q.", f.name, typ)
 		}
 		if child == "" && f.sel != nil {
-			return fmt.Errorf("Field %q must not have a selection since type is a scalar.", f.name)
+			return graphqlErrorf("Field %q must not have a selection since type is a scalar.", f.name)
 		}
 		if child != "" && len(f.sel) == 0 {
-			return fmt.Errorf("Field %q of type %q must have a selection of subfields.", f.name, child)
+			return graphqlErrorf("Field %q of type %q must have a selection of subfields.", f.name, child)
 		}
 		if f.name == "lowestPrice" {
 			in, _ := f.args["input"].(map[string]any)
 			for k := range in {
 				if !runpodLowestPriceInput[k] {
-					return fmt.Errorf("Field %q is not defined by type \"GpuLowestPriceInput\".", k)
+					return graphqlErrorf("Field %q is not defined by type \"GpuLowestPriceInput\".", k)
 				}
 			}
 		}
@@ -745,4 +745,14 @@ func (p *runpodParser) value(depth int) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unexpected %q in a value", t.text)
+}
+
+// graphqlError is a message in graphql-js's own wording (capitalised, with a
+// full stop), which clients match on; it is not a Go-style error string.
+type graphqlError string
+
+func (e graphqlError) Error() string { return string(e) }
+
+func graphqlErrorf(format string, args ...any) error {
+	return graphqlError(fmt.Sprintf(format, args...))
 }

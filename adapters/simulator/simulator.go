@@ -63,7 +63,6 @@ type Simulator struct {
 	providers map[string]*Provider
 	mux       *http.ServeMux
 	stop      chan struct{}
-	stopOnce  sync.Once
 }
 
 // Provider is the live state of one simulated provider.
