@@ -161,3 +161,21 @@ func TestGPUCoverage(t *testing.T) {
 		t.Fatalf("%d offers covered, %d unknown GPUs, %d GPUs", seen, unknown, len(body.GPUs))
 	}
 }
+
+// Requirement 5 past the timeout: a provider slower than the request
+// timeout whose offers were cached is answered from that cache, marked
+// stale, with a warning — not a 504.
+func TestTimeoutServesStaleCache(t *testing.T) {
+	src := newFakeSource(43, 4)
+	clk := &manualClock{t: time.Unix(10_000, 0)}
+	s := newCachedServer(t, src, clk, 300*time.Millisecond)
+	if code, body := search(t, s, "/api/v2/providers?provider=alpha&per_page=50"); code != 200 || body.Total != 4 {
+		t.Fatalf("warm-up: %d %d", code, body.Total)
+	}
+	src.delay["alpha"] = time.Hour
+	clk.Add(61 * time.Second) // past the 60 s pricing TTL
+	code, body := search(t, s, "/api/v2/providers?provider=alpha&per_page=49")
+	if code != 200 || body.Total != 4 || len(body.Warnings) != 1 || body.Warnings[0].Code != "stale" {
+		t.Fatalf("slow provider with cached offers: %d %+v", code, body)
+	}
+}
