@@ -235,7 +235,10 @@ func (c *Cell) startWorkers() error {
 		}
 		w, err := workers.New(workers.Config{Cell: c.cfg.Cell, Adapter: ad, Conn: c.nc, FetchTimeout: c.cfg.FetchTimeout,
 			MaxQueue: c.cfg.WorkerQueueSize, MaxConcurrent: c.cfg.WorkerConcurrency, ProbeInterval: c.cfg.ProbeInterval,
-			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Logger: c.log, Metrics: c.Metrics})
+			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Logger: c.log, Metrics: c.Metrics,
+			Verify: func(ctx context.Context, owner string) error {
+				return credentials.CheckUser(ctx, store, p, c.adapterConfig(p), owner)
+			}})
 		if err != nil {
 			return err
 		}
@@ -283,7 +286,7 @@ func (c *Cell) startEdge(ctx context.Context) error {
 		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: src,
 		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
 		MaxWaiting: c.cfg.MaxWaiting, AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
-		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits, Credentials: creds,
+		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits, Credentials: creds, Checker: src,
 		Store: db, Issuer: issuer, Development: c.cfg.Development, Accounts: accounts.Config{LoginLimiter: loginLimiter},
 		Auth: edge.AuthConfig{APIKeys: c.cfg.ClientKeys, JWTPublicKey: c.cfg.JWTPublicKey, JWTIssuer: c.cfg.JWTIssuer,
 			TrustedProxies: c.cfg.TrustedProxies},

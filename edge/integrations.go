@@ -80,7 +80,60 @@ func (s *Server) handleIntegrationsPost(rc *requestCtx) {
 		s.storeUnavailable(rc, err)
 		return
 	}
-	writeJSON(rc.RequestCtx, fasthttp.StatusCreated, in)
+	writeJSON(rc.RequestCtx, fasthttp.StatusCreated, integrationAnswer{in, s.checkIntegration(rc, b.Provider, owner)})
+}
+
+// integrationAnswer is a stored integration with the result of trying it.
+type integrationAnswer struct {
+	credentials.Integration
+	Verification shared.VerifyResult `json:"verification"`
+}
+
+// CredentialChecker asks a provider's workers to try the credential a user
+// stored for it (in a cell: a NATS request to shared.VerifySubject).
+type CredentialChecker interface {
+	Check(ctx context.Context, provider, owner string) (shared.VerifyResult, error)
+}
+
+// checkIntegration tries a stored credential within the request's time
+// budget. A check that cannot finish is "unverified", never an error: the
+// credential is stored either way.
+func (s *Server) checkIntegration(rc *requestCtx, provider, owner string) shared.VerifyResult {
+	if s.cfg.Checker == nil {
+		return shared.VerifyResult{Status: shared.VerifyUnverified, Message: "no provider workers to check the key with", CheckedAt: s.now().UTC()}
+	}
+	ctx, cancel := s.deadline(rc)
+	defer cancel()
+	r, err := s.cfg.Checker.Check(ctx, provider, owner)
+	if err != nil {
+		s.log.Warn("credential check failed", "provider", provider, "err", err, "request_id", rc.ids.RequestID)
+		return shared.VerifyResult{Status: shared.VerifyUnverified, Message: "the provider's workers did not answer in time; retry the check later", CheckedAt: s.now().UTC()}
+	}
+	return r
+}
+
+// handleIntegrationVerify tries a stored integration again.
+func (s *Server) handleIntegrationVerify(rc *requestCtx) {
+	owner, aerr := integrationOwner(rc)
+	if aerr != nil {
+		writeError(rc.RequestCtx, aerr)
+		return
+	}
+	provider := strings.TrimSuffix(strings.TrimPrefix(string(rc.Path()), pathIntegrations+"/"), "/verify")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	list, err := s.cfg.Credentials.ListUser(ctx, owner)
+	if err != nil {
+		s.storeUnavailable(rc, err)
+		return
+	}
+	for _, in := range list {
+		if in.Provider == provider {
+			writeJSON(rc.RequestCtx, fasthttp.StatusOK, integrationAnswer{in, s.checkIntegration(rc, provider, owner)})
+			return
+		}
+	}
+	writeError(rc.RequestCtx, &apiError{Status: fasthttp.StatusNotFound, Code: codeNotFound, Message: "no integration for " + provider})
 }
 
 func (s *Server) handleIntegrationsList(rc *requestCtx) {

@@ -166,3 +166,52 @@ func TestIntegrationsPerUser(t *testing.T) {
 		t.Fatalf("ann deleting via her login: %d", r.StatusCode())
 	}
 }
+
+// fakeChecker answers credential checks from a table, by provider.
+type fakeChecker map[string]shared.VerifyResult
+
+func (f fakeChecker) Check(_ context.Context, provider, _ string) (shared.VerifyResult, error) {
+	r, ok := f[provider]
+	if !ok {
+		return shared.VerifyResult{}, errors.New("nats: no responders available for request")
+	}
+	return r, nil
+}
+
+// Storing an integration tries it and reports the verdict; the check can
+// be repeated; a check that cannot finish is "unverified", not an error.
+func TestIntegrationCheck(t *testing.T) {
+	s, err := New(Config{Cell: "test", Providers: testProviders, Source: newFakeSource(53, 1),
+		PlanLimits: map[string]int{"free": 1 << 20, "enterprise": 1 << 20},
+		Auth:       AuthConfig{APIKeys: []APIKey{NewAPIKey("ent-a", "enterprise", "key-ent-a-1"), NewAPIKey("ent-b", "enterprise", "key-ent-b-1")}},
+		Checker: fakeChecker{
+			"alpha": {Status: shared.VerifyVerified, Message: "ok"},
+			"bravo": {Status: shared.VerifyRejected, Message: "the provider refused the key: HTTP 401"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Provider     string
+		Verification shared.VerifyResult
+	}
+	for _, tc := range []struct{ provider, status string }{
+		{"alpha", shared.VerifyVerified}, {"bravo", shared.VerifyRejected}, {"charlie", shared.VerifyUnverified},
+	} {
+		r := doKey(s, "POST", pathIntegrations, "key-ent-a-1", []byte(`{"provider":"`+tc.provider+`","api_key":"sk-test-0123456789"}`))
+		if err := json.Unmarshal(r.Body(), &got); err != nil || r.StatusCode() != 201 || got.Verification.Status != tc.status || got.Provider != tc.provider {
+			t.Fatalf("%s: %d %s", tc.provider, r.StatusCode(), r.Body())
+		}
+		r = doKey(s, "POST", pathIntegrations+"/"+tc.provider+"/verify", "key-ent-a-1", nil)
+		if err := json.Unmarshal(r.Body(), &got); err != nil || r.StatusCode() != 200 || got.Verification.Status != tc.status {
+			t.Fatalf("re-check %s: %d %s", tc.provider, r.StatusCode(), r.Body())
+		}
+	}
+	// Another tenant's integration, and one never stored, are not found.
+	if r := doKey(s, "POST", pathIntegrations+"/alpha/verify", "key-ent-b-1", nil); r.StatusCode() != 404 {
+		t.Fatalf("B checking A's integration: %d %s", r.StatusCode(), r.Body())
+	}
+	if r := doKey(s, "POST", pathIntegrations+"/delta/verify", "key-ent-a-1", nil); r.StatusCode() != 404 {
+		t.Fatalf("checking a missing integration: %d", r.StatusCode())
+	}
+}

@@ -95,6 +95,10 @@ func (s *Server) resolve(method, path string) (route, *apiError) {
 			eps = []ep{{"DELETE", route{"integrations", s.handleIntegrationsDelete}, accounts.ScopeIntegrationsWrite}}
 			break
 		}
+		if p, ok := strings.CutPrefix(path, pathIntegrations+"/"); ok && strings.HasSuffix(p, "/verify") && shared.ValidName(strings.TrimSuffix(p, "/verify")) {
+			eps = []ep{{"POST", route{"integrations_verify", s.handleIntegrationVerify}, accounts.ScopeIntegrationsRead}}
+			break
+		}
 		if id, ok := strings.CutPrefix(path, pathOfferID); ok && id != "" && !strings.Contains(id, "/") && strings.Contains(id, ":") {
 			eps = []ep{{"GET", route{"offer", s.handleOffer}, accounts.ScopeOffersRead}}
 		}

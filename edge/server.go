@@ -67,6 +67,9 @@ type Config struct {
 	// Credentials stores users' provider integrations; nil keeps them in
 	// process memory (the embedded default).
 	Credentials credentials.Store
+	// Checker tries users' stored provider credentials through the
+	// provider's workers; nil answers every check "unverified".
+	Checker CredentialChecker
 	// Store holds accounts, their credentials and what they own, and the
 	// price history. Nil leaves the account endpoints routed and documented
 	// but answering 503 store_unavailable.

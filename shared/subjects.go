@@ -43,3 +43,9 @@ func HealthSubject(cell, provider string) string {
 
 // HealthWildcard subscribes to every provider's heartbeats in a cell.
 func HealthWildcard(cell string) string { return cell + ".health.>" }
+
+// VerifySubject is where a provider's workers (queue group WorkerQueue) try
+// a user's stored credential against the provider.
+func VerifySubject(cell, provider string) string {
+	return fmt.Sprintf("%s.integrations.verify.%s", cell, provider)
+}

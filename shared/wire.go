@@ -78,3 +78,24 @@ type WorkerStatus struct {
 	Interval      int64     `json:"interval_ms"` // heartbeat period; a status older than 3 periods is stale
 	Time          time.Time `json:"time"`
 }
+
+// VerifyRequest asks a provider's worker to try the credential a user
+// stored for it. It names the owner only: the key itself never travels on
+// the bus; the worker reads it from the credential store.
+type VerifyRequest struct {
+	Owner string `json:"owner"`
+}
+
+// VerifyResult is a worker's answer to a VerifyRequest.
+type VerifyResult struct {
+	Status    string    `json:"status"` // VerifyVerified, VerifyRejected or VerifyUnverified
+	Message   string    `json:"message,omitempty"`
+	CheckedAt time.Time `json:"checked_at"`
+}
+
+// Outcomes of a credential check.
+const (
+	VerifyVerified   = "verified"   // the provider accepted the key and answered
+	VerifyRejected   = "rejected"   // the provider refused the key (401/403)
+	VerifyUnverified = "unverified" // no verdict: provider down, timeout, store unreachable
+)

@@ -15,6 +15,7 @@ import (
 // runs, so a burst of N requests costs the provider one call, not N.
 type flight struct {
 	done      chan struct{}
+	waiters   int // client requests sharing this fetch; guarded by Worker.mu
 	offers    []shared.Offer
 	fetchedAt time.Time
 	took      time.Duration
@@ -24,8 +25,18 @@ type flight struct {
 // fetch joins the running flight or starts one, and waits for it until ctx
 // ends. The flight itself runs under FetchTimeout, not under any one
 // requester's deadline, so an impatient requester cannot cut it short for
-// the others.
+// the others. Probes use it directly; requests through fetchForRequest.
 func (w *Worker) fetch(ctx context.Context) (*flight, error) {
+	return w.join(ctx, 0)
+}
+
+// fetchForRequest is fetch for a client request, counted among the flight's
+// waiters (the requests-per-fetch metric).
+func (w *Worker) fetchForRequest(ctx context.Context) (*flight, error) {
+	return w.join(ctx, 1)
+}
+
+func (w *Worker) join(ctx context.Context, requests int) (*flight, error) {
 	w.mu.Lock()
 	f := w.inflight
 	if f == nil {
@@ -33,6 +44,7 @@ func (w *Worker) fetch(ctx context.Context) (*flight, error) {
 		w.inflight = f
 		go w.run(f)
 	}
+	f.waiters += requests
 	w.mu.Unlock()
 	select {
 	case <-f.done:
@@ -49,6 +61,7 @@ func (w *Worker) run(f *flight) {
 	defer func() {
 		w.mu.Lock()
 		w.inflight = nil
+		w.m.requestsPerFetch.Update(float64(f.waiters))
 		w.mu.Unlock()
 		close(f.done)
 	}()

@@ -17,6 +17,9 @@ type workerMetrics struct {
 	unknownGPUs   *metrics.Counter
 	priceChanges  *metrics.Counter
 	rejections    *metrics.Counter
+	// requestsPerFetch shows single-flight at work: how many requests
+	// each upstream fetch answered.
+	requestsPerFetch *metrics.Histogram
 }
 
 func newWorkerMetrics(set *metrics.Set, provider string, br *breaker.Breaker) *workerMetrics {
@@ -25,14 +28,15 @@ func newWorkerMetrics(set *metrics.Set, provider string, br *breaker.Breaker) *w
 	// can be graphed and alerted on.
 	set.GetOrCreateGauge("gpubroker_breaker_state"+l, func() float64 { return float64(br.State()) })
 	return &workerMetrics{
-		set:           set,
-		provider:      provider,
-		fetchDuration: set.GetOrCreatePrometheusHistogram("gpubroker_worker_fetch_duration_seconds" + l),
-		offers:        set.GetOrCreateGauge("gpubroker_worker_offers"+l, nil),
-		invalidOffers: set.GetOrCreateCounter("gpubroker_worker_invalid_offers_total" + l),
-		unknownGPUs:   set.GetOrCreateCounter("gpubroker_unknown_gpu_offers_total" + l),
-		priceChanges:  set.GetOrCreateCounter("gpubroker_price_changes_total" + l),
-		rejections:    set.GetOrCreateCounter("gpubroker_breaker_rejections_total" + l),
+		set:              set,
+		provider:         provider,
+		fetchDuration:    set.GetOrCreatePrometheusHistogram("gpubroker_worker_fetch_duration_seconds" + l),
+		offers:           set.GetOrCreateGauge("gpubroker_worker_offers"+l, nil),
+		invalidOffers:    set.GetOrCreateCounter("gpubroker_worker_invalid_offers_total" + l),
+		unknownGPUs:      set.GetOrCreateCounter("gpubroker_unknown_gpu_offers_total" + l),
+		priceChanges:     set.GetOrCreateCounter("gpubroker_price_changes_total" + l),
+		rejections:       set.GetOrCreateCounter("gpubroker_breaker_rejections_total" + l),
+		requestsPerFetch: set.GetOrCreateHistogram("gpubroker_worker_requests_per_fetch" + l),
 	}
 }
 
@@ -47,4 +51,8 @@ func (m *workerMetrics) fetchErrors(kind string) *metrics.Counter {
 func (m *workerMetrics) transition(from, to breaker.State) {
 	m.set.GetOrCreateCounter(fmt.Sprintf(`gpubroker_breaker_transitions_total{provider=%q,from=%q,to=%q}`,
 		m.provider, from.String(), to.String())).Inc()
+}
+
+func (m *workerMetrics) verifications(status string) *metrics.Counter {
+	return m.set.GetOrCreateCounter(fmt.Sprintf(`gpubroker_credential_checks_total{provider=%q,status=%q}`, m.provider, status))
 }

@@ -48,6 +48,10 @@ type Config struct {
 	Breaker breaker.Config
 	Logger  *slog.Logger
 	Metrics *metrics.Set
+	// Verify, when set, makes the worker answer shared.VerifySubject: it
+	// tries the credential a user (owner) stored for this provider with one
+	// upstream call and returns that call's error.
+	Verify func(ctx context.Context, owner string) error
 }
 
 // Worker answers offer requests for one provider.
@@ -64,6 +68,8 @@ type Worker struct {
 	stop     context.CancelFunc
 	loops    sync.WaitGroup
 	wake     chan struct{} // asks the heartbeat loop to publish now
+	// verifying holds a slot per credential check in progress.
+	verifying chan struct{}
 
 	mu          sync.Mutex
 	inflight    *flight
@@ -110,13 +116,14 @@ func New(cfg Config) (*Worker, error) {
 	}
 	p := cfg.Adapter.Name()
 	w := &Worker{
-		cfg:      cfg,
-		provider: p,
-		log:      cfg.Logger.With("component", "worker", "provider", p, "replica", cfg.Replica),
-		sem:      make(chan struct{}, cfg.MaxConcurrent),
-		wake:     make(chan struct{}, 1),
-		prices:   map[string]float64{},
-		unknown:  map[string]bool{},
+		cfg:       cfg,
+		provider:  p,
+		log:       cfg.Logger.With("component", "worker", "provider", p, "replica", cfg.Replica),
+		sem:       make(chan struct{}, cfg.MaxConcurrent),
+		wake:      make(chan struct{}, 1),
+		verifying: make(chan struct{}, maxVerifying),
+		prices:    map[string]float64{},
+		unknown:   map[string]bool{},
 	}
 	bc := cfg.Breaker
 	userHook := bc.OnTransition
@@ -143,11 +150,15 @@ func (w *Worker) Replica() string { return w.cfg.Replica }
 // Start joins the provider's queue group, listens on its replica subject,
 // and starts the probe and heartbeat loops.
 func (w *Worker) Start() error {
-	for _, s := range []struct{ subj, queue string }{
-		{shared.OffersSubject(w.cfg.Cell, w.provider), shared.WorkerQueue(w.provider)},
-		{shared.ReplicaSubject(w.cfg.Cell, w.provider, w.cfg.Replica), ""},
-	} {
-		sub, err := w.cfg.Conn.QueueSubscribe(s.subj, s.queue, w.onRequest)
+	subs := []subscription{
+		{shared.OffersSubject(w.cfg.Cell, w.provider), shared.WorkerQueue(w.provider), w.onRequest},
+		{shared.ReplicaSubject(w.cfg.Cell, w.provider, w.cfg.Replica), "", w.onRequest},
+	}
+	if w.cfg.Verify != nil {
+		subs = append(subs, subscription{shared.VerifySubject(w.cfg.Cell, w.provider), shared.WorkerQueue(w.provider), w.onVerify})
+	}
+	for _, s := range subs {
+		sub, err := w.cfg.Conn.QueueSubscribe(s.subj, s.queue, s.handler)
 		if err != nil {
 			return fmt.Errorf("subscribing %s: %w", s.subj, err)
 		}
@@ -160,6 +171,12 @@ func (w *Worker) Start() error {
 	go w.heartbeatLoop(ctx)
 	w.log.Info("worker started", "subject", shared.OffersSubject(w.cfg.Cell, w.provider))
 	return nil
+}
+
+// subscription is one subject a worker serves.
+type subscription struct {
+	subj, queue string
+	handler     nats.MsgHandler
 }
 
 // Stop leaves the queue group, lets pending requests finish, and waits for
@@ -217,7 +234,7 @@ func (w *Worker) handle(msg *nats.Msg) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	f, err := w.fetch(ctx)
+	f, err := w.fetchForRequest(ctx)
 	if err == nil {
 		err = f.err
 	}

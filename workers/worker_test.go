@@ -120,7 +120,7 @@ func fetch(t *testing.T, nc *nats.Conn, timeout time.Duration) (edge.ProviderOff
 func TestConcurrentRequestsShareOneFetch(t *testing.T) {
 	nc := embeddedNATS(t)
 	ad := &fakeAdapter{n: 10, gate: make(chan struct{})}
-	startWorker(t, nc, ad)
+	w := startWorker(t, nc, ad)
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
 	for i := 0; i < 50; i++ {
@@ -134,12 +134,20 @@ func TestConcurrentRequestsShareOneFetch(t *testing.T) {
 			errs <- err
 		}()
 	}
-	// Let the requests pile up behind the first fetch, then release it.
-	deadline := time.Now().Add(5 * time.Second)
-	for ad.calls.Load() == 0 && time.Now().Before(deadline) {
+	// Let all 50 requests join the first fetch, then release it.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		w.mu.Lock()
+		joined := 0
+		if w.inflight != nil {
+			joined = w.inflight.waiters
+		}
+		w.mu.Unlock()
+		if joined == 50 {
+			break
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
 	close(ad.gate)
 	wg.Wait()
 	close(errs)
@@ -148,7 +156,7 @@ func TestConcurrentRequestsShareOneFetch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := ad.calls.Load(); n > 2 {
+	if n := ad.calls.Load(); n != 1 {
 		t.Fatalf("%d upstream calls for one burst of 50 requests", n)
 	}
 }

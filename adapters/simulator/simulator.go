@@ -227,8 +227,28 @@ func (s *Simulator) faulty(p *Provider) http.Handler {
 		if inject(f, rng, w, r) {
 			return
 		}
+		if revokedKey(r) {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid or revoked API key"})
+			return
+		}
 		p.handler.ServeHTTP(w, r)
 	})
+}
+
+// RevokedKeyMarker anywhere in a request's headers or query string makes
+// the simulator refuse the request with 401, as a provider refuses a
+// revoked key; credential checks are tested with it.
+const RevokedKeyMarker = "sim-revoked"
+
+func revokedKey(r *http.Request) bool {
+	for _, vs := range r.Header {
+		for _, v := range vs {
+			if strings.Contains(v, RevokedKeyMarker) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(r.URL.RawQuery, RevokedKeyMarker)
 }
 
 func (s *Simulator) getFaults(w http.ResponseWriter, _ *http.Request) {
