@@ -147,7 +147,28 @@ type PriceQuery struct {
 	// From, To bound the range, half-open. A zero From starts at the
 	// first point; a zero To, or one in the future, ends at now.
 	From, To time.Time
-	Limit    int // for Points; 0 means a default bound
+	Limit    int // for Points; 0 (or less) means DefaultPointsLimit
+}
+
+// DefaultPointsLimit bounds PriceHistoryPoints when the query sets no Limit.
+const DefaultPointsLimit = 10_000
+
+// PointsLimit is the most points q may return.
+func (q PriceQuery) PointsLimit() int {
+	if q.Limit <= 0 {
+		return DefaultPointsLimit
+	}
+	return q.Limit
+}
+
+// HistoryRegion is the region an offer's history is kept under: the
+// normalized one, so it compares across providers, or the provider's own
+// when unknown.
+func HistoryRegion(o *shared.Offer) string {
+	if o.NormalizedRegion != "" {
+		return o.NormalizedRegion
+	}
+	return o.Region
 }
 
 // HistoryRange is the span q covers: [q.From, end), end being q.To or

@@ -13,10 +13,8 @@ import (
 
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/shared/store/internal/history"
 )
-
-// defaultPointsLimit bounds PriceHistoryPoints when the query sets no Limit.
-const defaultPointsLimit = 10_000
 
 var _ store.OfferSync = (*Store)(nil)
 
@@ -38,9 +36,6 @@ const upsertOffer = `INSERT INTO offers (id, provider, gpu_id, gpu_model, region
 // goneCond selects the provider's live offers that the sync did not list
 // (a JSON array) and no later sync has seen: ?1 provider, ?2 time, ?3 ids.
 const goneCond = `provider = ?1 AND gone_at IS NULL AND last_seen_at < ?2 AND id NOT IN (SELECT value FROM json_each(?3))`
-
-// pointColumns are the columns scanPoint reads, in its order.
-const pointColumns = "offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at, gone"
 
 // UpsertOffers stores offers and appends a point at `at` for each whose
 // instance or per-GPU price is new or differs from the stored one, all in
@@ -97,7 +92,7 @@ func (s *Store) writeOffers(ctx context.Context, op, provider string, offers []s
 		us := at.UnixMicro()
 		for i := range sorted {
 			o := &sorted[i]
-			region := offerRegion(o)
+			region := store.HistoryRegion(o)
 			res, err := insertPoint.ExecContext(ctx, o.ID, o.Provider, o.GPUID, o.GPUModel, region, o.PricePerHour, o.PricePerGPUHour, us)
 			if err != nil {
 				return wrap(op, err)
@@ -119,9 +114,9 @@ func (s *Store) writeOffers(ctx context.Context, op, provider string, offers []s
 			return nil
 		}
 		// The points first, while goneCond still selects the offers.
-		rows, err := tx.QueryContext(ctx, `INSERT INTO price_points (`+pointColumns+`)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO price_points (`+history.PointColumns+`)
 			SELECT id, provider, gpu_id, gpu_model, region, price, per_gpu, ?2, 1 FROM offers WHERE `+goneCond+` ORDER BY id
-			RETURNING `+pointColumns, provider, us, string(seenJSON))
+			RETURNING `+history.PointColumns, provider, us, string(seenJSON))
 		if err != nil {
 			return wrap(op, err)
 		}
@@ -139,15 +134,6 @@ func (s *Store) writeOffers(ctx context.Context, op, provider string, offers []s
 		return nil, err
 	}
 	return points, nil
-}
-
-// offerRegion is the region history is kept under: the normalized one, so
-// it compares across providers, or the provider's own when unknown.
-func offerRegion(o *shared.Offer) string {
-	if o.NormalizedRegion != "" {
-		return o.NormalizedRegion
-	}
-	return o.Region
 }
 
 func scanPoint(r scanner) (store.PricePoint, error) {
@@ -189,7 +175,7 @@ func (s *Store) PriceHistoryDaily(ctx context.Context, q store.PriceQuery) ([]st
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+pointColumns+` FROM (`+events+`) ORDER BY offer_id, at, id`, a...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+history.PointColumns+` FROM (`+events+`) ORDER BY offer_id, at, id`, a...)
 	if err != nil {
 		return nil, wrap("price history daily", err)
 	}
@@ -268,7 +254,7 @@ func addSegment(acc map[dayKey]*dayAcc, p store.PricePoint, from, e time.Time) {
 }
 
 // PriceHistoryPoints returns the carried-in points, then the range's, at
-// most q.Limit of them or defaultPointsLimit when it is not positive.
+// most q.Limit of them or store.DefaultPointsLimit when it is not positive.
 func (s *Store) PriceHistoryPoints(ctx context.Context, q store.PriceQuery) ([]store.PricePoint, error) {
 	from, end := store.HistoryRange(q, time.Now())
 	if !from.IsZero() && !from.Before(end) {
@@ -279,11 +265,7 @@ func (s *Store) PriceHistoryPoints(ctx context.Context, q store.PriceQuery) ([]s
 	if err != nil {
 		return nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultPointsLimit
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+pointColumns+` FROM (`+events+`) ORDER BY at, id LIMIT ?`, append(a, limit)...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+history.PointColumns+` FROM (`+events+`) ORDER BY at, id LIMIT ?`, append(a, q.PointsLimit())...)
 	if err != nil {
 		return nil, wrap("price history points", err)
 	}
@@ -316,7 +298,7 @@ func (a *args) filter(t string, q store.PriceQuery) (string, error) {
 	return strings.Join(conds, " AND "), nil
 }
 
-// events selects (id, pointColumns) of the points in [from, end) and, for
+// events selects (id, history.PointColumns) of the points in [from, end) and, for
 // a non-zero from, each matching offer's live point in force at from: the
 // last one before it, found per offer through price_points_offer_at_idx.
 // Offers gone before from are skipped without a probe: seen again, their
@@ -326,7 +308,7 @@ func (a *args) events(q store.PriceQuery, from, end time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	inRange := `SELECT p.id, ` + prefixed("p", pointColumns) + ` FROM price_points p WHERE ` + cond + ` AND p.at < ?`
+	inRange := `SELECT p.id, ` + history.PointColumnsOf("p") + ` FROM price_points p WHERE ` + cond + ` AND p.at < ?`
 	*a = append(*a, end.UnixMicro())
 	if from.IsZero() {
 		return inRange, nil
@@ -334,7 +316,7 @@ func (a *args) events(q store.PriceQuery, from, end time.Time) (string, error) {
 	f := from.UnixMicro()
 	inRange += ` AND p.at >= ?`
 	*a = append(*a, f)
-	carried := ` UNION ALL SELECT p.id, ` + prefixed("p", pointColumns) + ` FROM offers o
+	carried := ` UNION ALL SELECT p.id, ` + history.PointColumnsOf("p") + ` FROM offers o
 		JOIN price_points p ON p.id = (SELECT i.id FROM price_points i WHERE i.offer_id = o.id AND i.at < ?
 			ORDER BY i.at DESC, i.id DESC LIMIT 1)`
 	*a = append(*a, f)
@@ -349,13 +331,4 @@ func (a *args) events(q store.PriceQuery, from, end time.Time) (string, error) {
 		return "", err
 	}
 	return inRange + carried + ` AND ` + pointCond + ` AND NOT p.gone`, nil
-}
-
-// prefixed qualifies each of a comma-separated column list with table t.
-func prefixed(t, columns string) string {
-	cols := strings.Split(columns, ", ")
-	for i, c := range cols {
-		cols[i] = t + "." + c
-	}
-	return strings.Join(cols, ", ")
 }

@@ -15,10 +15,8 @@ import (
 
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/shared/store/internal/history"
 )
-
-// defaultPointsLimit bounds PriceHistoryPoints when the query sets no Limit.
-const defaultPointsLimit = 10_000
 
 var _ store.OfferSync = (*Store)(nil)
 
@@ -84,7 +82,7 @@ func (s *Store) writeOffers(ctx context.Context, provider string, offers []share
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: encoding %s: %w", o.ID, err)
 		}
-		region := offerRegion(o)
+		region := store.HistoryRegion(o)
 		seen[i] = o.ID
 		batch.Queue(appendPoint, o.ID, o.Provider, o.GPUID, o.GPUModel, region, o.PricePerHour, o.PricePerGPUHour, at)
 		batch.Queue(upsertOffer, o.ID, o.Provider, o.GPUID, o.GPUModel, region, o.PricePerHour, o.PricePerGPUHour,
@@ -102,7 +100,7 @@ func (s *Store) writeOffers(ctx context.Context, provider string, offers []share
 			}
 			if tag.RowsAffected() == 1 {
 				points = append(points, store.PricePoint{
-					OfferID: o.ID, Provider: o.Provider, GPUID: o.GPUID, GPUModel: o.GPUModel, Region: offerRegion(o),
+					OfferID: o.ID, Provider: o.Provider, GPUID: o.GPUID, GPUModel: o.GPUModel, Region: store.HistoryRegion(o),
 					Price: o.PricePerHour, PerGPU: o.PricePerGPUHour, At: at.UTC(),
 				})
 			}
@@ -127,18 +125,6 @@ func (s *Store) writeOffers(ctx context.Context, provider string, offers []share
 	}
 	return points, nil
 }
-
-// offerRegion is the region history is kept under: the normalized one, so
-// it compares across providers, or the provider's own when unknown.
-func offerRegion(o *shared.Offer) string {
-	if o.NormalizedRegion != "" {
-		return o.NormalizedRegion
-	}
-	return o.Region
-}
-
-// pointColumns are the columns scanPoint reads, in its order.
-const pointColumns = "offer_id, provider, gpu_id, gpu_model, region, price, per_gpu, at, gone"
 
 func scanPoint(row pgx.CollectableRow) (store.PricePoint, error) {
 	var p store.PricePoint
@@ -196,7 +182,7 @@ func (s *Store) PriceHistoryDaily(ctx context.Context, q store.PriceQuery) ([]st
 }
 
 // PriceHistoryPoints returns the carried-in points, then the range's, at
-// most q.Limit of them or defaultPointsLimit when it is not positive.
+// most q.Limit of them or store.DefaultPointsLimit when it is not positive.
 func (s *Store) PriceHistoryPoints(ctx context.Context, q store.PriceQuery) ([]store.PricePoint, error) {
 	from, end := store.HistoryRange(q, time.Now())
 	if !from.IsZero() && !from.Before(end) {
@@ -207,11 +193,7 @@ func (s *Store) PriceHistoryPoints(ctx context.Context, q store.PriceQuery) ([]s
 	if err != nil {
 		return nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = defaultPointsLimit
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+pointColumns+` FROM (`+events+`) ev ORDER BY at, id LIMIT `+a.add(limit), a...)
+	rows, err := s.pool.Query(ctx, `SELECT `+history.PointColumns+` FROM (`+events+`) ev ORDER BY at, id LIMIT `+a.add(q.PointsLimit()), a...)
 	if err != nil {
 		return nil, wrap("price history points", err)
 	}
@@ -246,7 +228,7 @@ func (a *args) filter(t string, q store.PriceQuery) (string, error) {
 	return strings.Join(conds, " AND "), nil
 }
 
-// events selects (id, pointColumns) of the points in [from, end) and, for
+// events selects (id, history.PointColumns) of the points in [from, end) and, for
 // a non-zero from, each matching offer's live point in force at from: the
 // last one before it, found per offer through price_points_offer_at_idx.
 // Offers gone before from are skipped without a probe: seen again, their
@@ -256,7 +238,7 @@ func (a *args) events(q store.PriceQuery, from, end time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	inRange := `SELECT p.id, ` + prefixed("p", pointColumns) + ` FROM price_points p WHERE ` + cond + ` AND p.at < ` + a.add(end)
+	inRange := `SELECT p.id, ` + history.PointColumnsOf("p") + ` FROM price_points p WHERE ` + cond + ` AND p.at < ` + a.add(end)
 	if from.IsZero() {
 		return inRange, nil
 	}
@@ -270,17 +252,8 @@ func (a *args) events(q store.PriceQuery, from, end time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return inRange + ` UNION ALL SELECT p.id, ` + prefixed("p", pointColumns) + ` FROM offers o
+	return inRange + ` UNION ALL SELECT p.id, ` + history.PointColumnsOf("p") + ` FROM offers o
 		CROSS JOIN LATERAL (SELECT * FROM price_points p WHERE p.offer_id = o.id AND p.at < ` + f + `
 			ORDER BY p.at DESC, p.id DESC LIMIT 1) p
 		WHERE ` + offerCond + ` AND (o.gone_at IS NULL OR o.gone_at >= ` + f + `) AND ` + pointCond + ` AND NOT p.gone`, nil
-}
-
-// prefixed qualifies each of a comma-separated column list with table t.
-func prefixed(t, columns string) string {
-	cols := strings.Split(columns, ", ")
-	for i, c := range cols {
-		cols[i] = t + "." + c
-	}
-	return strings.Join(cols, ", ")
 }
