@@ -3,6 +3,8 @@ package edge
 import (
 	"sync"
 	"time"
+
+	"github.com/gpubroker/gpubroker/internal/bounded"
 )
 
 // maxAuthFailAddrs bounds the addresses remembered as refused; a flood
@@ -23,17 +25,7 @@ func (f *authFailures) block(ip string, now, until time.Time) {
 		f.until = map[string]time.Time{}
 	}
 	if len(f.until) >= maxAuthFailAddrs {
-		for k, t := range f.until {
-			if !now.Before(t) {
-				delete(f.until, k)
-			}
-		}
-		for k := range f.until { // still full: forget arbitrary entries
-			if len(f.until) < maxAuthFailAddrs {
-				break
-			}
-			delete(f.until, k)
-		}
+		bounded.Shrink(f.until, func(t time.Time) bool { return !now.Before(t) }, maxAuthFailAddrs)
 	}
 	f.until[ip] = until
 }

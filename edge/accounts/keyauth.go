@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpubroker/gpubroker/internal/bounded"
 	"github.com/gpubroker/gpubroker/shared/store"
 )
 
@@ -163,7 +164,7 @@ func (k *KeyAuth) fly(ctx context.Context, h [32]byte, f *keyFlight) {
 	case errors.Is(err, store.ErrNotFound) || err == nil && (user.Disabled || !key.RevokedAt.IsZero()):
 		f.err = ErrUnknownKey
 		if len(k.neg) >= k.cfg.MaxEntries {
-			shrink(k.neg, now, func(exp time.Time) bool { return !now.Before(exp) }, k.cfg.MaxEntries)
+			bounded.Shrink(k.neg, func(exp time.Time) bool { return !now.Before(exp) }, k.cfg.MaxEntries)
 		}
 		k.neg[h] = now.Add(k.cfg.NegativeTTL)
 	case err != nil:
@@ -171,27 +172,11 @@ func (k *KeyAuth) fly(ctx context.Context, h [32]byte, f *keyFlight) {
 	default:
 		f.owner = KeyOwner{KeyID: key.ID, UserID: user.ID, Plan: user.Plan}
 		if len(k.pos) >= k.cfg.MaxEntries {
-			shrink(k.pos, now, func(e *keyEntry) bool { return !now.Before(e.expires) }, k.cfg.MaxEntries)
+			bounded.Shrink(k.pos, func(e *keyEntry) bool { return !now.Before(e.expires) }, k.cfg.MaxEntries)
 		}
 		e := &keyEntry{owner: f.owner, expires: now.Add(k.cfg.PositiveTTL), touched: key.LastUsedAt}
 		k.pos[h] = e
 		k.maybeTouch(e, now)
-	}
-}
-
-// shrink drops expired entries and then, if the map is still full, enough
-// arbitrary ones to make room for one more.
-func shrink[K comparable, V any](m map[K]V, now time.Time, expired func(V) bool, limit int) {
-	for h, v := range m {
-		if expired(v) {
-			delete(m, h)
-		}
-	}
-	for h := range m {
-		if len(m) < limit {
-			return
-		}
-		delete(m, h)
 	}
 }
 

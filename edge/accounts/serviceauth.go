@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gpubroker/gpubroker/internal/bounded"
 	"github.com/gpubroker/gpubroker/shared/store"
 )
 
@@ -142,7 +143,7 @@ func (a *ServiceAuth) fly(ctx context.Context, serviceID string, f *serviceFligh
 	e.expires = now.Add(a.cfg.TTL)
 	f.e = e
 	if len(a.cache) >= a.cfg.MaxEntries {
-		shrink(a.cache, now, func(e serviceEntry) bool { return !now.Before(e.expires) }, a.cfg.MaxEntries)
+		bounded.Shrink(a.cache, func(e serviceEntry) bool { return !now.Before(e.expires) }, a.cfg.MaxEntries)
 	}
 	a.cache[serviceID] = e
 }
