@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/workers/breaker"
 )
@@ -50,7 +51,7 @@ func TestCredentialsUnavailableDoesNotTripBreaker(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			nc := embeddedNATS(t)
+			nc := testnats.Conn(t)
 			store := &downStore{since: since}
 			ad, err := credentials.Bind("lambda", adapters.Config{BaseURL: "http://127.0.0.1:1"}, store)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/workers/breaker"
 )
@@ -21,7 +22,7 @@ import (
 // answered circuit_open without calling the provider, and the heartbeat
 // says so.
 func TestBreakerOpensAndStopsUpstreamCalls(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	hb, err := nc.SubscribeSync(shared.HealthSubject("t", "fake"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestBreakerOpensAndStopsUpstreamCalls(t *testing.T) {
 // Beyond MaxConcurrent + MaxQueue pending requests the worker refuses at
 // once instead of queueing without bound.
 func TestOverloadIsRefused(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	ad := &fakeAdapter{n: 1, gate: make(chan struct{})}
 	w, err := New(Config{Cell: "t", Adapter: ad, Conn: nc, MaxConcurrent: 1, MaxQueue: 1, ProbeInterval: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -104,7 +105,7 @@ func TestOverloadIsRefused(t *testing.T) {
 
 // Requests sent to the replica's own subject are served like queue-group ones.
 func TestReplicaSubject(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	w := startWorker(t, nc, &fakeAdapter{n: 4})
 	req := nats.NewMsg(shared.ReplicaSubject("t", "fake", w.Replica()))
 	reply, err := nc.RequestMsg(req, 5*time.Second)

@@ -13,6 +13,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/gpubroker/gpubroker/internal/testlog"
+	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -61,7 +62,7 @@ func unknownLogLines(t *testing.T, logs string) map[string]int {
 // gpu_known=false and counted, and each (provider, name) is logged once no
 // matter how many fetches repeat it.
 func TestUnknownGPUsLoggedOnceAndCounted(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	logs := &testlog.Buffer{}
 	set := metrics.NewSet()
 	names := []string{"Mystery Accelerator 7", "Quantum Widget 9000", "H100 SXM"}
@@ -102,7 +103,7 @@ func TestUnknownGPUsLoggedOnceAndCounted(t *testing.T) {
 // Past maxUnknownLogged distinct names, new ones are counted but not logged
 // or remembered, and the limit is announced once.
 func TestUnknownGPUNamesBounded(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	logs := &testlog.Buffer{}
 	set := metrics.NewSet()
 	names := make([]string, maxUnknownLogged+5)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -30,7 +31,7 @@ func TestCredentialCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			nc := embeddedNATS(t)
+			nc := testnats.Conn(t)
 			var gotOwner string
 			w, err := New(Config{Cell: "t", Adapter: &fakeAdapter{n: 1}, Conn: nc, ProbeInterval: time.Hour,
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -61,7 +62,7 @@ func TestCredentialCheck(t *testing.T) {
 }
 
 func TestCredentialCheckMalformed(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	w, err := New(Config{Cell: "t", Adapter: &fakeAdapter{n: 1}, Conn: nc, ProbeInterval: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Verify: func(context.Context, string) error { t.Error("checked a malformed request"); return nil }})

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -69,24 +69,6 @@ func (f *fakeAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	return out, nil
 }
 
-func embeddedNATS(t *testing.T) *nats.Conn {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{DontListen: true, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	nc, err := nats.Connect(ns.ClientURL(), nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close(); ns.Shutdown() })
-	return nc
-}
-
 func startWorker(t *testing.T, nc *nats.Conn, ad adapters.Adapter) *Worker {
 	t.Helper()
 	w, err := New(Config{Cell: "t", Adapter: ad, Conn: nc, FetchTimeout: 2 * time.Second,
@@ -118,7 +100,7 @@ func fetch(t *testing.T, nc *nats.Conn, timeout time.Duration) (edge.ProviderOff
 
 // A burst of concurrent requests costs the provider one upstream call.
 func TestConcurrentRequestsShareOneFetch(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	ad := &fakeAdapter{n: 10, gate: make(chan struct{})}
 	w := startWorker(t, nc, ad)
 	var wg sync.WaitGroup
@@ -163,7 +145,7 @@ func TestConcurrentRequestsShareOneFetch(t *testing.T) {
 
 // Replies larger than one chunk are split and reassembled in order.
 func TestLargeReplyIsChunked(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	n := shared.OffersPerChunk*2 + 17
 	startWorker(t, nc, &fakeAdapter{n: n})
 	po, err := fetch(t, nc, 5*time.Second)
@@ -184,7 +166,7 @@ func TestLargeReplyIsChunked(t *testing.T) {
 }
 
 func TestErrorsCarryTheirKind(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	startWorker(t, nc, &fakeAdapter{err: &adapters.Error{Provider: "fake", Kind: shared.ErrKindRateLimited, Err: errors.New("429")}})
 	_, err := fetch(t, nc, 5*time.Second)
 	var fe *edge.FetchError
@@ -194,7 +176,7 @@ func TestErrorsCarryTheirKind(t *testing.T) {
 }
 
 func TestNoWorkerIsReportedAtOnce(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	start := time.Now()
 	_, err := fetch(t, nc, 5*time.Second)
 	var fe *edge.FetchError
@@ -209,7 +191,7 @@ func TestNoWorkerIsReportedAtOnce(t *testing.T) {
 // The requester's deadline bounds the wait; a slow provider becomes a
 // timeout, and the worker keeps serving afterwards.
 func TestRequesterDeadline(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	ad := &fakeAdapter{n: 3, delay: 500 * time.Millisecond}
 	startWorker(t, nc, ad)
 	_, err := fetch(t, nc, 100*time.Millisecond)
@@ -224,7 +206,7 @@ func TestRequesterDeadline(t *testing.T) {
 
 // Price changes between fetches are published; first sightings are not.
 func TestPriceChangesArePublished(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	ad := &fakeAdapter{n: 5}
 	ad.base.Store(0.0)
 	startWorker(t, nc, ad)
@@ -259,7 +241,7 @@ func TestPriceChangesArePublished(t *testing.T) {
 
 // Invalid offers never leave the worker; unknown GPUs do, flagged.
 func TestInvalidOffersDropped(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	bad := &badAdapter{}
 	startWorker(t, nc, bad)
 	po, err := fetch(t, nc, 5*time.Second)
@@ -287,7 +269,7 @@ func (badAdapter) Fetch(context.Context) ([]shared.Offer, error) {
 }
 
 func TestStopLeavesQueueGroup(t *testing.T) {
-	nc := embeddedNATS(t)
+	nc := testnats.Conn(t)
 	w := startWorker(t, nc, &fakeAdapter{n: 1})
 	if err := w.Stop(context.Background()); err != nil {
 		t.Fatal(err)

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
@@ -139,29 +139,10 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// startNATS runs an in-process NATS server and returns a connection.
-func startNATS(t *testing.T) *nats.Conn {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{DontListen: true, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	nc, err := nats.Connect(ns.ClientURL(), nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close(); ns.Shutdown() })
-	return nc
-}
-
 // TestTrigger runs the job through its NATS subject, as an external
 // scheduler does, and checks that the reply is the run's summary.
 func TestTrigger(t *testing.T) {
-	nc := startNATS(t)
+	nc := testnats.Conn(t)
 	f := &fetcher{offers: map[string][]shared.Offer{"a": offers("a", 3)}}
 	job, _ := newJob(t, f, "a", "b")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -228,7 +209,7 @@ func (b *blocking) Fetch(ctx context.Context, _ string) ([]shared.Offer, error) 
 // TestTriggerStopWaits checks that stop returns only after a triggered run
 // cut short by cancelling ctx has finished, so the store can close next.
 func TestTriggerStopWaits(t *testing.T) {
-	nc := startNATS(t)
+	nc := testnats.Conn(t)
 	b := &blocking{started: make(chan struct{}, 1)}
 	job, _ := newJob(t, &fetcher{}, "a")
 	job.Fetcher = b
