@@ -1,11 +1,7 @@
 package ratelimit
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,38 +29,17 @@ func TestSharedBudgetNeverOverAdmitsProperty(t *testing.T) {
 			window = 100 * time.Millisecond
 			run    = 250 * time.Millisecond
 		)
-		var (
-			mu       sync.Mutex
-			admitted []time.Duration
-			wg       sync.WaitGroup
-			errs     errorLog
-		)
-		start := time.Now()
-		for range edges {
-			l := New(Config{Redis: rdb, KeyPrefix: fmt.Sprintf("%s%d:", prefix, n), Window: window,
+		var errs errorLog
+		limiters := make([]*Limiter, edges)
+		for i := range limiters {
+			limiters[i] = New(Config{Redis: rdb, KeyPrefix: fmt.Sprintf("%s%d:", prefix, n), Window: window,
 				Lease: 20 * time.Millisecond, BatchDivisor: divisor, RedisTimeout: time.Second, OnRedisError: errs.add})
-			defer l.Close()
-			for range workers {
-				wg.Go(func() {
-					for time.Since(start) < run {
-						if maxPause > 0 {
-							time.Sleep(rand.N(maxPause))
-						}
-						if l.Allow(context.Background(), "shared", limit).Allowed {
-							at := time.Since(start)
-							mu.Lock()
-							admitted = append(admitted, at)
-							mu.Unlock()
-						}
-					}
-				})
-			}
+			defer limiters[i].Close()
 		}
-		wg.Wait()
+		admitted := hammer(limiters, workers, limit, run, maxPause)
 		if e := errs.all(); len(e) > 0 {
 			rt.Fatalf("Redis errors during the run, so some admissions were local: %v", e)
 		}
-		slices.Sort(admitted)
 		if got := maxInWindow(admitted, window); got > limit {
 			rt.Fatalf("%d admissions in one window of %v across %d edges, limit %d", got, window, edges, limit)
 		}

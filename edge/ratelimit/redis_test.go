@@ -2,10 +2,7 @@ package ratelimit
 
 import (
 	"context"
-	"math/rand/v2"
-	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 )
@@ -103,38 +100,19 @@ func TestTwoEdgesNeverOverAdmit(t *testing.T) {
 				window  = time.Second
 			)
 			prefix := testPrefix(t)
-			var (
-				mu       sync.Mutex
-				admitted []time.Duration
-				wg       sync.WaitGroup
-				errs     errorLog
-			)
-			start := time.Now()
-			for range edges {
-				l := New(Config{
+			var errs errorLog
+			limiters := make([]*Limiter, edges)
+			for i := range limiters {
+				limiters[i] = New(Config{
 					Redis: testRedis(t), KeyPrefix: prefix, Window: window,
 					RedisTimeout: time.Second, OnRedisError: errs.add,
 				})
-				defer l.Close()
-				for range workers {
-					wg.Go(func() {
-						for time.Since(start) < run {
-							time.Sleep(time.Duration(rand.Int64N(int64(20 * time.Millisecond))))
-							if l.Allow(context.Background(), "shared", limit).Allowed {
-								at := time.Since(start)
-								mu.Lock()
-								admitted = append(admitted, at)
-								mu.Unlock()
-							}
-						}
-					})
-				}
+				defer limiters[i].Close()
 			}
-			wg.Wait()
+			admitted := hammer(limiters, workers, limit, run, 20*time.Millisecond)
 			if e := errs.all(); len(e) > 0 {
 				t.Fatalf("Redis errors during the run, so some admissions were local: %v", e)
 			}
-			slices.Sort(admitted)
 			if got := maxInWindow(admitted, window); got > limit {
 				t.Errorf("%d admissions in one window of %v, limit %d", got, window, limit)
 			}

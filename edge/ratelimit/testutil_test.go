@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -165,4 +167,36 @@ func maxInWindow(times []time.Duration, w time.Duration) int {
 		best = max(best, j-i)
 	}
 	return best
+}
+
+// hammer runs workers goroutines per limiter, each asking for key "shared"
+// until run has passed, pausing a random time below maxPause before every
+// ask, and returns the sorted times (since the start) of the admissions.
+func hammer(limiters []*Limiter, workers, limit int, run, maxPause time.Duration) []time.Duration {
+	var (
+		mu       sync.Mutex
+		admitted []time.Duration
+		wg       sync.WaitGroup
+	)
+	start := time.Now()
+	for _, l := range limiters {
+		for range workers {
+			wg.Go(func() {
+				for time.Since(start) < run {
+					if maxPause > 0 {
+						time.Sleep(mrand.N(maxPause))
+					}
+					if l.Allow(context.Background(), "shared", limit).Allowed {
+						at := time.Since(start)
+						mu.Lock()
+						admitted = append(admitted, at)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.Sort(admitted)
+	return admitted
 }
