@@ -31,14 +31,7 @@ func BenchmarkListComputed(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				i++
-				ctx.Request.Reset()
-				ctx.Response.Reset()
-				ctx.Request.SetRequestURI(bc.uri + "1000" + strconv.Itoa(i))
-				ctx.Request.Header.SetMethod("GET")
-				s.handle(&ctx)
-				if ctx.Response.StatusCode() != 200 {
-					b.Fatal(ctx.Response.StatusCode())
-				}
+				benchGet(b, s, &ctx, bc.uri+"1000"+strconv.Itoa(i))
 			}
 		})
 	}
@@ -51,14 +44,20 @@ func BenchmarkListCached(b *testing.B) {
 	var ctx fasthttp.RequestCtx
 	b.ReportAllocs()
 	for b.Loop() {
-		ctx.Request.Reset()
-		ctx.Response.Reset()
-		ctx.Request.SetRequestURI("/api/v2/providers?gpu=A100")
-		ctx.Request.Header.SetMethod("GET")
-		s.handle(&ctx)
-		if ctx.Response.StatusCode() != 200 {
-			b.Fatal(ctx.Response.StatusCode())
-		}
+		benchGet(b, s, &ctx, "/api/v2/providers?gpu=A100")
+	}
+}
+
+// benchGet serves GET uri through s on a reused request context and fails
+// the benchmark on anything but 200.
+func benchGet(b *testing.B, s *Server, ctx *fasthttp.RequestCtx, uri string) {
+	ctx.Request.Reset()
+	ctx.Response.Reset()
+	ctx.Request.SetRequestURI(uri)
+	ctx.Request.Header.SetMethod("GET")
+	s.handle(ctx)
+	if ctx.Response.StatusCode() != 200 {
+		b.Fatal(ctx.Response.StatusCode(), string(ctx.Response.Body()))
 	}
 }
 
@@ -111,13 +110,6 @@ func BenchmarkListFromWire(b *testing.B) {
 	var ctx fasthttp.RequestCtx
 	b.ReportAllocs()
 	for b.Loop() {
-		ctx.Request.Reset()
-		ctx.Response.Reset()
-		ctx.Request.SetRequestURI("/api/v2/providers?gpu=H100&sort=-price_per_gpu&per_page=50")
-		ctx.Request.Header.SetMethod("GET")
-		s.handle(&ctx)
-		if ctx.Response.StatusCode() != 200 {
-			b.Fatal(ctx.Response.StatusCode(), string(ctx.Response.Body()))
-		}
+		benchGet(b, s, &ctx, "/api/v2/providers?gpu=H100&sort=-price_per_gpu&per_page=50")
 	}
 }
