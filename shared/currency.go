@@ -1,7 +1,12 @@
 package shared
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -16,17 +21,88 @@ var (
 	usdPer = map[string]float64{"USD": 1, "EUR": 1.08, "GBP": 1.27, "CHF": 1.13, "JPY": 0.0067, "CAD": 0.73, "AUD": 0.66, "INR": 0.012}
 )
 
+// ParseUSDRates parses a rate list such as GPUBROKER_FX_RATES,
+// "EUR=1.08, GBP=1.27": USD per unit of each currency, codes in any case.
+// It touches no rate, so configuration is checked when it is read and applied
+// (SetUSDRates) when the process starts. Every bad entry is named, in input
+// order, in one error.
+func ParseUSDRates(s string) (map[string]float64, error) {
+	rates := map[string]float64{}
+	var bad []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		cur, num, ok := strings.Cut(part, "=")
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%q is not CUR=rate", part))
+			continue
+		}
+		r, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			bad = append(bad, fmt.Sprintf("%q: rate is not a number", part))
+			continue
+		}
+		code, problem := checkRate(strings.TrimSpace(cur), r)
+		if problem == "" {
+			if _, dup := rates[code]; dup {
+				problem = code + " is given twice"
+			}
+		}
+		if problem != "" {
+			bad = append(bad, fmt.Sprintf("%q: %s", part, problem))
+			continue
+		}
+		rates[code] = r
+	}
+	if len(bad) > 0 {
+		return nil, errors.New("invalid USD rates: " + strings.Join(bad, "; "))
+	}
+	return rates, nil
+}
+
 // SetUSDRates replaces or adds conversion rates: USD per unit of currency.
+// All entries are checked first and applied together, so a failing call
+// changes nothing and no reader sees half of a call's rates.
 func SetUSDRates(rates map[string]float64) error {
+	valid := make(map[string]float64, len(rates))
+	var bad []string
+	// Sorted, so that the error names entries in a stable order.
+	for _, c := range slices.Sorted(maps.Keys(rates)) {
+		r := rates[c]
+		code, problem := checkRate(c, r)
+		if problem == "" {
+			if _, dup := valid[code]; dup {
+				problem = code + " is given twice"
+			}
+		}
+		if problem != "" {
+			bad = append(bad, fmt.Sprintf("%q: %s", c+"="+strconv.FormatFloat(r, 'g', -1, 64), problem))
+			continue
+		}
+		valid[code] = r
+	}
+	if len(bad) > 0 {
+		return errors.New("invalid USD rates: " + strings.Join(bad, "; "))
+	}
 	fxMu.Lock()
 	defer fxMu.Unlock()
-	for c, r := range rates {
-		if len(c) != 3 || !(r > 0) {
-			return fmt.Errorf("invalid rate %s=%v", c, r)
-		}
-		usdPer[strings.ToUpper(c)] = r
-	}
+	maps.Copy(usdPer, valid)
 	return nil
+}
+
+// checkRate validates one entry and returns its upper-case currency code,
+// or what is wrong with it.
+func checkRate(currency string, rate float64) (code, problem string) {
+	if len(currency) != 3 || strings.IndexFunc(currency, func(r rune) bool {
+		return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
+	}) >= 0 {
+		return "", "currency must be a 3-letter code"
+	}
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return "", "rate must be a finite number above 0"
+	}
+	return strings.ToUpper(currency), ""
 }
 
 // USDRate returns USD per unit of currency.
