@@ -61,8 +61,12 @@ type Info struct {
 	NeedsKey bool `json:"needs_key"`
 	// KeyEnv is the environment variable the embedded default reads the
 	// credential from.
-	KeyEnv string               `json:"key_env,omitempty"`
-	New    func(Config) Adapter `json:"-"`
+	KeyEnv string `json:"key_env,omitempty"`
+	// New builds the adapter; register sets it.
+	New func(Config) Adapter `json:"-"`
+
+	// sendKey is where the provider takes a configured key.
+	sendKey keyScheme
 }
 
 var (
@@ -70,8 +74,10 @@ var (
 	registry = map[string]Info{}
 )
 
-// register is called from each provider file's init.
-func register(info Info) {
+// register is called from each provider file's init with the provider's
+// Info and the constructor New calls.
+func register[A Adapter](info Info, build func(Config) A) {
+	info.New = func(c Config) Adapter { return build(c) }
 	regMu.Lock()
 	defer regMu.Unlock()
 	if !shared.ValidName(info.Name) {

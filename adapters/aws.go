@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -32,15 +31,14 @@ import (
 // DescribeSpotPriceHistory, signed with SigV4 credentials), so offers carry
 // on-demand prices only. The price list has no stock signal either: every
 // listed instance type is reported shared.Available.
-func init() {
-	register(Info{
-		Name:           "aws",
-		DisplayName:    "Amazon Web Services (EC2)",
-		DefaultBaseURL: "https://pricing.us-east-1.amazonaws.com",
-		DocsURL:        "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-the-aws-price-list-bulk-api.html",
-		New:            func(c Config) Adapter { return newAWS(c) },
-	})
+var awsInfo = Info{
+	Name:           "aws",
+	DisplayName:    "Amazon Web Services (EC2)",
+	DefaultBaseURL: "https://pricing.us-east-1.amazonaws.com",
+	DocsURL:        "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-the-aws-price-list-bulk-api.html",
 }
+
+func init() { register(awsInfo, newAWS) }
 
 const awsRegionIndexPath = "/offers/v1.0/aws/AmazonEC2/current/region_index.json"
 
@@ -55,17 +53,9 @@ var awsDefaultRegions = []string{
 	"eu-north-1", "ap-northeast-1", "ap-southeast-1", "ap-south-1",
 }
 
-type awsAdapter struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type awsAdapter struct{ provider }
 
-func newAWS(cfg Config) *awsAdapter {
-	return &awsAdapter{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://pricing.us-east-1.amazonaws.com"), "/"), cl: newClient("aws", cfg)}
-}
-
-func (a *awsAdapter) Name() string { return "aws" }
+func newAWS(cfg Config) *awsAdapter { return &awsAdapter{newProvider(awsInfo, cfg)} }
 
 type awsRegionIndex struct {
 	Regions map[string]struct {
@@ -76,11 +66,11 @@ type awsRegionIndex struct {
 
 func (a *awsAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	var idx awsRegionIndex
-	if err := a.cl.doJSON(ctx, call{method: http.MethodGet, url: a.base + awsRegionIndexPath}, &idx); err != nil {
+	if err := a.get(ctx, awsRegionIndexPath, &idx); err != nil {
 		return nil, err
 	}
 	regions := a.regions()
-	now := a.cfg.now()
+	at := a.origin("")
 	offers := make([][]shared.Offer, len(regions))
 	errs := make([]error, len(regions))
 	sem := make(chan struct{}, awsParallelRegions)
@@ -88,12 +78,12 @@ func (a *awsAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	for i, region := range regions {
 		entry, ok := idx.Regions[region]
 		if !ok || entry.CurrentVersionURL == "" {
-			errs[i] = errorf("aws", shared.ErrKindUpstream, "region %q is not in the price list region index", region)
+			errs[i] = a.errorf(shared.ErrKindUpstream, "region %q is not in the price list region index", region)
 			continue
 		}
 		u, err := a.offerURL(entry.CurrentVersionURL)
 		if err != nil {
-			errs[i] = errorf("aws", shared.ErrKindUpstream, "region %q: %v", region, err)
+			errs[i] = a.errorf(shared.ErrKindUpstream, "region %q: %v", region, err)
 			continue
 		}
 		wg.Go(func() {
@@ -104,7 +94,7 @@ func (a *awsAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 				errs[i] = a.cl.transportError(ctx, u, ctx.Err())
 				return
 			}
-			offers[i], errs[i] = a.fetchRegion(ctx, region, u, now)
+			offers[i], errs[i] = a.fetchRegion(ctx, region, u, at)
 		})
 	}
 	wg.Wait()
@@ -119,7 +109,7 @@ func (a *awsAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 		out = append(out, offers[i]...)
 	}
 	if failed == len(regions) {
-		return nil, awsFirstError(errs)
+		return nil, a.firstError(errs)
 	}
 	return out, nil
 }
@@ -157,11 +147,14 @@ func (a *awsAdapter) offerURL(ref string) (string, error) {
 	return ref, nil
 }
 
-func (a *awsAdapter) fetchRegion(ctx context.Context, region, u string, now time.Time) ([]shared.Offer, error) {
+// fetchRegion streams one region's offer file; its offers carry the file's
+// URL as their source and the fetch's time.
+func (a *awsAdapter) fetchRegion(ctx context.Context, region, u string, at origin) ([]shared.Offer, error) {
+	at.source = redactURL(u)
 	var offers []shared.Offer
 	err := a.cl.do(ctx, call{method: http.MethodGet, url: u}, func(r io.Reader) error {
 		var perr error
-		offers, perr = parseAWSOffers(r, region, now, redactURL(u))
+		offers, perr = parseAWSOffers(r, region, at)
 		if perr != nil {
 			return a.cl.wrap(shared.ErrKindUpstream, 0, u, perr)
 		}
@@ -170,7 +163,9 @@ func (a *awsAdapter) fetchRegion(ctx context.Context, region, u string, now time
 	return offers, err
 }
 
-func awsFirstError(errs []error) error {
+// firstError is the error of a fetch where every region failed: the first
+// *Error, so its kind and status stay visible.
+func (a *awsAdapter) firstError(errs []error) error {
 	for _, err := range errs {
 		var ae *Error
 		if errors.As(err, &ae) {
@@ -179,10 +174,10 @@ func awsFirstError(errs []error) error {
 	}
 	for _, err := range errs {
 		if err != nil {
-			return &Error{Provider: "aws", Kind: KindOf(err), Err: err}
+			return &Error{Provider: a.name, Kind: KindOf(err), Err: err}
 		}
 	}
-	return errorf("aws", shared.ErrKindInternal, "no regions to fetch")
+	return a.errorf(shared.ErrKindInternal, "no regions to fetch")
 }
 
 // awsProduct is one entry of an offer file's "products" object.
@@ -250,7 +245,7 @@ type awsOfferStream struct {
 // stays proportional to the GPU rows kept, not to the file. Products are
 // listed before terms in AWS's files, but terms arriving first are handled
 // too: then every on-demand price is remembered until products are known.
-func parseAWSOffers(r io.Reader, region string, now time.Time, source string) ([]shared.Offer, error) {
+func parseAWSOffers(r io.Reader, region string, at origin) ([]shared.Offer, error) {
 	s := &awsOfferStream{dec: json.NewDecoder(r), kept: map[string]*awsProduct{}, prices: map[string]float64{}}
 	tok, err := s.dec.Token()
 	if err != nil {
@@ -282,7 +277,7 @@ func parseAWSOffers(r io.Reader, region string, now time.Time, source string) ([
 	if !s.sawSection {
 		return nil, errors.New("offer file has neither products nor terms")
 	}
-	return s.offers(region, now, source), nil
+	return s.offers(region, at), nil
 }
 
 func (s *awsOfferStream) key() (string, error) {
@@ -403,14 +398,14 @@ func awsSanePrice(p float64) bool {
 }
 
 // offers joins kept products with their prices.
-func (s *awsOfferStream) offers(region string, now time.Time, source string) []shared.Offer {
+func (s *awsOfferStream) offers(region string, at origin) []shared.Offer {
 	byID := map[string]shared.Offer{}
 	for sku, p := range s.kept {
 		price, ok := s.prices[sku]
 		if !ok {
 			continue
 		}
-		o, ok := awsOffer(p, price, region, now, source)
+		o, ok := awsOffer(p, price, region, at)
 		if !ok {
 			continue
 		}
@@ -429,28 +424,25 @@ func (s *awsOfferStream) offers(region string, now time.Time, source string) []s
 	return out
 }
 
-func awsOffer(p *awsProduct, price float64, fileRegion string, now time.Time, source string) (shared.Offer, bool) {
-	at := &p.Attributes
-	gpuName, memGB, count, ok := awsInstanceGPU(at.InstanceType, at.GPU)
+func awsOffer(p *awsProduct, price float64, fileRegion string, at origin) (shared.Offer, bool) {
+	attr := &p.Attributes
+	gpuName, memGB, count, ok := awsInstanceGPU(attr.InstanceType, attr.GPU)
 	if !ok {
 		return shared.Offer{}, false
 	}
 	region := fileRegion
-	if at.RegionCode != "" {
-		region = at.RegionCode
+	if attr.RegionCode != "" {
+		region = attr.RegionCode
 	}
-	o := shared.Offer{
-		ID:           shared.OfferID("aws", at.InstanceType, region),
-		Provider:     "aws",
-		InstanceType: at.InstanceType,
-		VCPUs:        awsNumber(at.VCPU),
-		RAMGB:        awsNumber(strings.TrimSuffix(strings.TrimSpace(at.Memory), "GiB")),
-		DiskGB:       awsStorageGB(at.Storage),
+	o := at.stamp(shared.Offer{
+		ID:           at.id(attr.InstanceType, region),
+		InstanceType: attr.InstanceType,
+		VCPUs:        awsNumber(attr.VCPU),
+		RAMGB:        awsNumber(strings.TrimSuffix(strings.TrimSpace(attr.Memory), "GiB")),
+		DiskGB:       awsStorageGB(attr.Storage),
 		Currency:     "USD",
 		Availability: shared.Available, // the price list has no stock signal
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	o.SetGPU(gpuName, memGB, count)
 	o.SetPrices(price, 0)
 	loc := awsLocation(region)

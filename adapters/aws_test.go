@@ -106,7 +106,7 @@ var (
 func TestParseAWS(t *testing.T) {
 	for name, payload := range map[string]string{"products first": awsDocPayload, "terms first": awsTermsFirstPL} {
 		t.Run(name, func(t *testing.T) {
-			offers, err := parseAWSOffers(strings.NewReader(payload), "us-east-1", fixedNow, "https://pricing.us-east-1.amazonaws.com/x/index.json")
+			offers, err := parseAWSOffers(strings.NewReader(payload), "us-east-1", testOrigin(awsInfo, "https://pricing.us-east-1.amazonaws.com/x/index.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +157,7 @@ func TestParseAWSEuropeanRegion(t *testing.T) {
 	payload := `{"products":{` + awsTestProduct("G6EFRANKFURT0001", "Compute Instance", "g6e.12xlarge", map[string]string{
 		"regionCode": "eu-central-1", "location": "EU (Frankfurt)", "gpu": "4"}) +
 		`},"terms":{"OnDemand":{` + awsTestTerm("G6EFRANKFURT0001", "JRTCKXETXF", "Hrs", "12.5911000000") + `}}}`
-	offers, err := parseAWSOffers(strings.NewReader(payload), "eu-central-1", fixedNow, "x")
+	offers, err := parseAWSOffers(strings.NewReader(payload), "eu-central-1", testOrigin(awsInfo, "x"))
 	if err != nil || len(offers) != 1 {
 		t.Fatalf("offers %v, err %v", offers, err)
 	}
@@ -170,7 +170,7 @@ func TestParseAWSEuropeanRegion(t *testing.T) {
 
 func TestParseAWSRejectsNonOfferFiles(t *testing.T) {
 	for _, in := range []string{``, `[]`, `"x"`, `{}`, `{"products":{"A":`, `<html>AccessDenied</html>`} {
-		if offers, err := parseAWSOffers(strings.NewReader(in), "us-east-1", fixedNow, "x"); err == nil {
+		if offers, err := parseAWSOffers(strings.NewReader(in), "us-east-1", testOrigin(awsInfo, "x")); err == nil {
 			t.Errorf("%q: want error, got %d offers", in, len(offers))
 		}
 	}
@@ -306,7 +306,7 @@ func FuzzParseAWS(f *testing.F) {
 	f.Add([]byte(`{"terms":{"OnDemand":{"S":{"S.T":{"priceDimensions":{"R":{"unit":"Hrs","pricePerUnit":{"USD":"1e308"}}}}}}},` +
 		`"products":{"S":{"sku":"S","productFamily":"Compute Instance","attributes":{"instanceType":"p5.48xlarge","operatingSystem":"Linux","tenancy":"Shared","preInstalledSw":"NA","capacitystatus":"Used","licenseModel":"No License required","vcpu":"1e999"}}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		offers, err := parseAWSOffers(bytes.NewReader(b), "us-east-1", fixedNow, "x")
+		offers, err := parseAWSOffers(bytes.NewReader(b), "us-east-1", testOrigin(awsInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -8,15 +8,13 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
 
 const (
-	azureDefaultBase = "https://prices.azure.com"
-	azurePricesPath  = "/api/retail/prices"
-	azureAPIVersion  = "2023-01-01-preview"
+	azurePricesPath = "/api/retail/prices"
+	azureAPIVersion = "2023-01-01-preview"
 	// azureProdHost is where the API's NextPageLink points, whatever base
 	// URL we were configured with.
 	azureProdHost = "prices.azure.com"
@@ -36,27 +34,18 @@ const (
 // NextPageLink. GPU specs are not in the price data: they come from the
 // static size table in azure_sizes.go.
 // https://learn.microsoft.com/en-us/rest/api/cost-management/retail-prices/azure-retail-prices
-func init() {
-	register(Info{
-		Name:           "azure",
-		DisplayName:    "Microsoft Azure",
-		DefaultBaseURL: azureDefaultBase,
-		DocsURL:        "https://learn.microsoft.com/en-us/rest/api/cost-management/retail-prices/azure-retail-prices",
-		New:            func(c Config) Adapter { return newAzure(c) },
-	})
+var azureInfo = Info{
+	Name:           "azure",
+	DisplayName:    "Microsoft Azure",
+	DefaultBaseURL: "https://" + azureProdHost,
+	DocsURL:        "https://learn.microsoft.com/en-us/rest/api/cost-management/retail-prices/azure-retail-prices",
 }
 
-type azure struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+func init() { register(azureInfo, newAzure) }
 
-func newAzure(cfg Config) *azure {
-	return &azure{cfg: cfg, base: strings.TrimRight(cfg.baseURL(azureDefaultBase), "/"), cl: newClient("azure", cfg)}
-}
+type azure struct{ provider }
 
-func (a *azure) Name() string { return "azure" }
+func newAzure(cfg Config) *azure { return &azure{newProvider(azureInfo, cfg)} }
 
 // azurePricesResponse is one page of the Retail Prices API.
 type azurePricesResponse struct {
@@ -90,7 +79,7 @@ type azureItem struct {
 func (a *azure) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	filters := azureFilters(a.cfg.Regions)
 	if len(filters) == 0 {
-		return nil, errorf("azure", shared.ErrKindInternal, "none of the %d configured regions is an Azure region code", len(a.cfg.Regions))
+		return nil, a.errorf(shared.ErrKindInternal, "none of the %d configured regions is an Azure region code", len(a.cfg.Regions))
 	}
 	var all azurePricesResponse
 	pages := 0
@@ -98,10 +87,10 @@ func (a *azure) Fetch(ctx context.Context) ([]shared.Offer, error) {
 		next := a.base + azurePricesPath + "?api-version=" + azureAPIVersion + "&$filter=" + odataEscape(filter)
 		for next != "" {
 			if pages++; pages > azureMaxPages {
-				return nil, errorf("azure", shared.ErrKindUpstream, "more than %d pages of prices", azureMaxPages)
+				return nil, a.errorf(shared.ErrKindUpstream, "more than %d pages of prices", azureMaxPages)
 			}
 			var page azurePricesResponse
-			if err := a.cl.doJSON(ctx, call{method: http.MethodGet, url: next}, &page); err != nil {
+			if err := a.send(ctx, call{method: http.MethodGet, url: next}, &page); err != nil {
 				return nil, err
 			}
 			all.Items = append(all.Items, page.Items...)
@@ -109,17 +98,13 @@ func (a *azure) Fetch(ctx context.Context) ([]shared.Offer, error) {
 			if page.NextPageLink != nil && *page.NextPageLink != "" && len(page.Items) > 0 {
 				u, err := a.followLink(*page.NextPageLink)
 				if err != nil {
-					return nil, errorf("azure", shared.ErrKindUpstream, "following NextPageLink: %w", err)
+					return nil, a.errorf(shared.ErrKindUpstream, "following NextPageLink: %w", err)
 				}
 				next = u
 			}
 		}
 	}
-	offers, err := parseAzure(all, a.cfg.now(), a.base+azurePricesPath)
-	if err != nil {
-		return nil, errorf("azure", shared.ErrKindUpstream, "%w", err)
-	}
-	return offers, nil
+	return parseAzure(all, a.origin(azurePricesPath))
 }
 
 // azureFilters builds the $filter of each query: pay-as-you-go VM meters of
@@ -255,7 +240,7 @@ type azurePair struct {
 // Availability: the price list says nothing about capacity, so every priced
 // size is reported Available; a listed price means Azure sells the size in
 // that region, not that quota or stock is free right now.
-func parseAzure(resp azurePricesResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseAzure(resp azurePricesResponse, at origin) ([]shared.Offer, error) {
 	pairs := map[[2]string]*azurePair{}
 	wellFormed := 0
 	for i := range resp.Items {
@@ -286,7 +271,7 @@ func parseAzure(resp azurePricesResponse, now time.Time, source string) ([]share
 		}
 	}
 	if len(resp.Items) > 0 && wellFormed == 0 {
-		return nil, fmt.Errorf("%d price rows but none with an armSkuName and a price", len(resp.Items))
+		return nil, at.fail("%d price rows but none with an armSkuName and a price", len(resp.Items))
 	}
 	keys := make([][2]string, 0, len(pairs))
 	for k := range pairs {
@@ -300,7 +285,7 @@ func parseAzure(resp azurePricesResponse, now time.Time, source string) ([]share
 	})
 	out := make([]shared.Offer, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, azureOffer(pairs[k], now, source))
+		out = append(out, azureOffer(pairs[k], at))
 	}
 	return out, nil
 }
@@ -319,18 +304,15 @@ func azurePrefer(a, b *azureItem) bool {
 	return a.RetailPrice < b.RetailPrice
 }
 
-func azureOffer(p *azurePair, now time.Time, source string) shared.Offer {
-	o := shared.Offer{
-		ID:           shared.OfferID("azure", p.size, p.region),
-		Provider:     "azure",
+func azureOffer(p *azurePair, at origin) shared.Offer {
+	o := at.stamp(shared.Offer{
+		ID:           at.id(p.size, p.region),
 		InstanceType: p.size,
 		VCPUs:        p.spec.vcpus,
 		RAMGB:        p.spec.ramGB,
 		Currency:     "USD",
 		Availability: shared.Available,
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	o.SetGPU(p.spec.gpu, p.spec.gpuMemGB, p.spec.gpus)
 	switch {
 	case p.onDemand != nil && p.spot != nil:

@@ -143,7 +143,7 @@ func TestParseAzure(t *testing.T) {
 	if err := json.Unmarshal([]byte(azureDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseAzure(resp, fixedNow, "https://prices.azure.com/api/retail/prices")
+	offers, err := parseAzure(resp, testOrigin(azureInfo, "https://prices.azure.com/api/retail/prices"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,10 +217,10 @@ func TestParseAzure(t *testing.T) {
 
 func TestParseAzureRejectsUnrecognisableRows(t *testing.T) {
 	resp := azurePricesResponse{Items: []azureItem{{MeterName: "x"}, {ArmRegionName: "eastus"}}}
-	if _, err := parseAzure(resp, fixedNow, "x"); err == nil {
+	if _, err := parseAzure(resp, testOrigin(azureInfo, "x")); err == nil {
 		t.Fatal("want an error when no row has a size and a price")
 	}
-	if offers, err := parseAzure(azurePricesResponse{}, fixedNow, "x"); err != nil || len(offers) != 0 {
+	if offers, err := parseAzure(azurePricesResponse{}, testOrigin(azureInfo, "x")); err != nil || len(offers) != 0 {
 		t.Fatalf("empty page: %v %v", offers, err)
 	}
 }
@@ -403,7 +403,7 @@ func FuzzParseAzure(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseAzure(resp, fixedNow, "x")
+		offers, err := parseAzure(resp, testOrigin(azureInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -2,11 +2,9 @@ package adapters
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -23,16 +21,16 @@ import (
 // when configured, is sent as "X-API-Key". It does not page.
 // https://api.cloudrift.ai/api-docs/openapi.json,
 // https://docs.cloudrift.ai/extras/rest-api
-func init() {
-	register(Info{
-		Name:           "cloudrift",
-		DisplayName:    "CloudRift",
-		DefaultBaseURL: "https://api.cloudrift.ai",
-		DocsURL:        "https://docs.cloudrift.ai/extras/rest-api",
-		KeyEnv:         "CLOUDRIFT_API_KEY",
-		New:            func(c Config) Adapter { return newCloudRift(c) },
-	})
+var cloudriftInfo = Info{
+	Name:           "cloudrift",
+	DisplayName:    "CloudRift",
+	DefaultBaseURL: "https://api.cloudrift.ai",
+	DocsURL:        "https://docs.cloudrift.ai/extras/rest-api",
+	KeyEnv:         "CLOUDRIFT_API_KEY",
+	sendKey:        keyScheme{header: "X-Api-Key"},
 }
+
+func init() { register(cloudriftInfo, newCloudRift) }
 
 const (
 	cloudriftListPath = "/api/v1/instance-types/list"
@@ -41,17 +39,15 @@ const (
 	cloudriftAPIVersion = "2025-03-21"
 )
 
-type cloudRift struct {
-	cfg  Config
-	base string
-	cl   *client
+// cloudriftListRequest asks for every VM instance type.
+var cloudriftListRequest = map[string]any{
+	"version": cloudriftAPIVersion,
+	"data":    map[string]any{"selector": map[string]any{"ByServiceAndLocation": map[string]any{"services": []string{"vm"}}}},
 }
 
-func newCloudRift(cfg Config) *cloudRift {
-	return &cloudRift{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://api.cloudrift.ai"), "/"), cl: newClient("cloudrift", cfg)}
-}
+type cloudRift struct{ provider }
 
-func (c *cloudRift) Name() string { return "cloudrift" }
+func newCloudRift(cfg Config) *cloudRift { return &cloudRift{newProvider(cloudriftInfo, cfg)} }
 
 type cloudriftResponse struct {
 	Version string `json:"version"`
@@ -74,12 +70,7 @@ type cloudriftType struct {
 
 func (t *cloudriftType) UnmarshalJSON(b []byte) error {
 	type plain cloudriftType
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		*t = cloudriftType{malformed: true}
-		return nil
-	}
-	*t = cloudriftType(v)
+	t.malformed = !decodeLenient(b, (*plain)(t))
 	return nil
 }
 
@@ -99,37 +90,12 @@ type cloudriftVariant struct {
 
 func (v *cloudriftVariant) UnmarshalJSON(b []byte) error {
 	type plain cloudriftVariant
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*v = cloudriftVariant{malformed: true}
-		return nil
-	}
-	*v = cloudriftVariant(p)
+	v.malformed = !decodeLenient(b, (*plain)(v))
 	return nil
 }
 
 func (c *cloudRift) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	body, err := json.Marshal(map[string]any{
-		"version": cloudriftAPIVersion,
-		"data":    map[string]any{"selector": map[string]any{"ByServiceAndLocation": map[string]any{"services": []string{"vm"}}}},
-	})
-	if err != nil {
-		return nil, errorf("cloudrift", shared.ErrKindInternal, "encoding request: %v", err)
-	}
-	header := http.Header{}
-	if !c.cfg.APIKey.IsZero() {
-		header.Set("X-API-Key", c.cfg.APIKey.Reveal())
-	}
-	var resp cloudriftResponse
-	source := c.base + cloudriftListPath
-	if err := c.cl.doJSON(ctx, call{method: http.MethodPost, url: source, body: body, header: header}, &resp); err != nil {
-		return nil, err
-	}
-	offers, err := parseCloudRift(resp, c.cfg.now(), source)
-	if err != nil {
-		return nil, &Error{Provider: "cloudrift", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return fetchOne(ctx, &c.provider, cloudriftListPath, cloudriftListRequest, parseCloudRift)
 }
 
 // parseCloudRift emits one offer per GPU variant and datacenter that hosts
@@ -144,7 +110,7 @@ func (c *cloudRift) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: CloudRift publishes no certification, so only "gdpr" is
 // added for European datacenters.
-func parseCloudRift(resp cloudriftResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseCloudRift(resp cloudriftResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	variants := 0
 	for ti := range resp.Data.InstanceTypes {
@@ -155,13 +121,13 @@ func parseCloudRift(resp cloudriftResponse, now time.Time, source string) ([]sha
 		for vi := range t.Variants {
 			variants++
 			v := &t.Variants[vi]
-			base, ok := cloudriftBase(t, v, now, source)
+			base, ok := cloudriftBase(t, v, at)
 			if !ok {
 				continue
 			}
 			for _, dc := range cloudriftDatacenters(t, v) {
 				o := base
-				o.ID = shared.OfferID("cloudrift", base.InstanceType, dc)
+				o.ID = at.id(base.InstanceType, dc)
 				// The first variant of an id takes it, even one that then
 				// fails validation.
 				if !set.claim(o.ID) {
@@ -193,12 +159,12 @@ func parseCloudRift(resp cloudriftResponse, now time.Time, source string) ([]sha
 	if !cloudriftHasGPUs(resp) {
 		return set.offers(), nil // a CPU-only listing is not a broken one
 	}
-	return set.result("cloudrift", variants, "variants but none with GPUs and a price")
+	return set.result(at, variants, "variants but none with GPUs and a price")
 }
 
 // cloudriftBase builds the datacenter-independent part of a variant's
 // offers; ok is false for variants that are not priced GPU instances.
-func cloudriftBase(t *cloudriftType, v *cloudriftVariant, now time.Time, source string) (shared.Offer, bool) {
+func cloudriftBase(t *cloudriftType, v *cloudriftVariant, at origin) (shared.Offer, bool) {
 	name := strings.TrimSpace(v.Name)
 	gpu := strings.TrimSpace(t.BrandShort)
 	price := v.CostPerHour / 100
@@ -209,16 +175,13 @@ func cloudriftBase(t *cloudriftType, v *cloudriftVariant, now time.Time, source 
 	if !(vcpus > 0) {
 		vcpus = v.CPUCount
 	}
-	o := shared.Offer{
-		Provider:     "cloudrift",
+	o := at.stamp(shared.Offer{
 		InstanceType: name,
 		VCPUs:        round2(vcpus),
 		RAMGB:        round2(v.DRAM / (1 << 30)),
 		DiskGB:       round2(v.Disk / (1 << 30)),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	o.SetGPU(gpu, round2(v.VRAM/(1<<30)), v.GPUCount)
 	o.SetPrices(price, 0)
 	return o, true
@@ -243,12 +206,7 @@ func cloudriftDatacenters(t *cloudriftType, v *cloudriftVariant) []string {
 	if len(set) == 0 {
 		return []string{"any"}
 	}
-	out := make([]string, 0, len(set))
-	for dc := range set {
-		out = append(out, dc)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 func cloudriftHasGPUs(resp cloudriftResponse) bool {

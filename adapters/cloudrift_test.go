@@ -68,7 +68,7 @@ func TestParseCloudRift(t *testing.T) {
 	if err := json.Unmarshal([]byte(cloudriftPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseCloudRift(resp, fixedNow, "https://api.cloudrift.ai/api/v1/instance-types/list")
+	offers, err := parseCloudRift(resp, testOrigin(cloudriftInfo, "https://api.cloudrift.ai/api/v1/instance-types/list"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func FuzzParseCloudRift(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseCloudRift(resp, fixedNow, "x")
+		offers, err := parseCloudRift(resp, testOrigin(cloudriftInfo, "x"))
 		if err != nil {
 			return
 		}

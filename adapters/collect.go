@@ -1,10 +1,6 @@
 package adapters
 
-import (
-	"fmt"
-
-	"github.com/gpubroker/gpubroker/shared"
-)
+import "github.com/gpubroker/gpubroker/shared"
 
 // offerSet collects the offers a parse function emits. It drops offers that
 // fail shared.Offer.Validate, so one garbage entry (a price that rounds to
@@ -50,22 +46,13 @@ func (s *offerSet) keep(o shared.Offer) {
 func (s *offerSet) offers() []shared.Offer { return s.list }
 
 // result returns the offers kept or, when the provider listed inputs
-// entries (inputs > 0) and not one gave an offer, an error
-// "<provider>: <inputs> <what>", e.g. "vastai: 3 offers but none with GPUs
+// entries (inputs > 0) and not one gave an offer, the upstream error
+// "<inputs> <what>", e.g. "vastai: upstream: 3 offers but none with GPUs
 // and a price": an answer full of entries we cannot use means the format
 // changed, which must not pass as an empty market.
-func (s *offerSet) result(provider string, inputs int, what string) ([]shared.Offer, error) {
-	if err := s.none(inputs, what); err != nil {
-		return nil, fmt.Errorf("%s: %w", provider, err)
+func (s *offerSet) result(at origin, inputs int, what string) ([]shared.Offer, error) {
+	if inputs > 0 && len(s.list) == 0 {
+		return nil, at.fail("%d %s", inputs, what)
 	}
 	return s.list, nil
-}
-
-// none is result's error without the provider prefix, for callers that name
-// the provider elsewhere (in an *Error); nil when there is no failure.
-func (s *offerSet) none(inputs int, what string) error {
-	if inputs > 0 && len(s.list) == 0 {
-		return fmt.Errorf("%d %s", inputs, what)
-	}
-	return nil
 }

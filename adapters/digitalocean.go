@@ -2,12 +2,9 @@ package adapters
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -18,42 +15,32 @@ import (
 // and, for GPU Droplets, gpu_info {count, vram {amount, unit}, model}.
 // Pages are linked through links.pages.next.
 // https://docs.digitalocean.com/reference/api/reference/sizes/
-func init() {
-	register(Info{
-		Name:           "digitalocean",
-		DisplayName:    "DigitalOcean",
-		DefaultBaseURL: doDefaultBase,
-		DocsURL:        "https://docs.digitalocean.com/reference/api/reference/sizes/",
-		NeedsKey:       true,
-		KeyEnv:         "DIGITALOCEAN_TOKEN",
-		New:            func(c Config) Adapter { return newDigitalOcean(c) },
-	})
+var digitaloceanInfo = Info{
+	Name:           "digitalocean",
+	DisplayName:    "DigitalOcean",
+	DefaultBaseURL: "https://api.digitalocean.com",
+	DocsURL:        "https://docs.digitalocean.com/reference/api/reference/sizes/",
+	NeedsKey:       true,
+	KeyEnv:         "DIGITALOCEAN_TOKEN",
+	sendKey:        bearer,
 }
 
+func init() { register(digitaloceanInfo, newDigitalOcean) }
+
 const (
-	doDefaultBase = "https://api.digitalocean.com"
-	doSizesPath   = "/v2/sizes"
-	doPageSize    = 200 // the documented maximum
-	doMaxPages    = 1000
+	doSizesPath = "/v2/sizes"
+	doPageSize  = 200 // the documented maximum
+	doMaxPages  = 1000
 )
 
 type digitalOcean struct {
-	cfg      Config
-	base     string
-	cl       *client
+	provider
 	pageSize int
 }
 
 func newDigitalOcean(cfg Config) *digitalOcean {
-	return &digitalOcean{
-		cfg:      cfg,
-		base:     strings.TrimRight(cfg.baseURL(doDefaultBase), "/"),
-		cl:       newClient("digitalocean", cfg),
-		pageSize: doPageSize,
-	}
+	return &digitalOcean{provider: newProvider(digitaloceanInfo, cfg), pageSize: doPageSize}
 }
-
-func (d *digitalOcean) Name() string { return "digitalocean" }
 
 // doSizesResponse is one page of GET /v2/sizes.
 type doSizesResponse struct {
@@ -95,28 +82,18 @@ type doSizeAmount struct {
 
 func (s *doSize) UnmarshalJSON(b []byte) error {
 	type plain doSize
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*s = doSize{malformed: true}
-		return nil
-	}
-	*s = doSize(p)
+	s.malformed = !decodeLenient(b, (*plain)(s))
 	return nil
 }
 
 func (d *digitalOcean) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if d.cfg.APIKey.IsZero() {
-		return nil, errorf("digitalocean", shared.ErrKindAuth, "no API token configured")
-	}
-	header := http.Header{"Authorization": {"Bearer " + d.cfg.APIKey.Reveal()}}
 	var all doSizesResponse
 	page := 1
 	seen := map[int]bool{}
 	for range doMaxPages {
 		seen[page] = true
-		u := d.base + doSizesPath + "?page=" + strconv.Itoa(page) + "&per_page=" + strconv.Itoa(d.pageSize)
 		var resp doSizesResponse
-		if err := d.cl.doJSON(ctx, call{method: http.MethodGet, url: u, header: header}, &resp); err != nil {
+		if err := d.get(ctx, doSizesPath+"?page="+strconv.Itoa(page)+"&per_page="+strconv.Itoa(d.pageSize), &resp); err != nil {
 			return nil, err
 		}
 		all.Sizes = append(all.Sizes, resp.Sizes...)
@@ -125,19 +102,15 @@ func (d *digitalOcean) Fetch(ctx context.Context) ([]shared.Offer, error) {
 			return d.parse(all)
 		}
 		if seen[next] {
-			return nil, errorf("digitalocean", shared.ErrKindUpstream, "links.pages.next points back to page %d", next)
+			return nil, d.errorf(shared.ErrKindUpstream, "links.pages.next points back to page %d", next)
 		}
 		page = next
 	}
-	return nil, errorf("digitalocean", shared.ErrKindUpstream, "more than %d pages of sizes", doMaxPages)
+	return nil, d.errorf(shared.ErrKindUpstream, "more than %d pages of sizes", doMaxPages)
 }
 
 func (d *digitalOcean) parse(all doSizesResponse) ([]shared.Offer, error) {
-	offers, err := parseDigitalOcean(all, d.cfg.now(), d.base+doSizesPath)
-	if err != nil {
-		return nil, errorf("digitalocean", shared.ErrKindUpstream, "%w", err)
-	}
-	return offers, nil
+	return parseDigitalOcean(all, d.origin(doSizesPath))
 }
 
 // doNextPage reads the page number from a links.pages.next URL. Only the
@@ -168,7 +141,7 @@ func doNextPage(link string) (int, bool) {
 //
 // Compliance: DigitalOcean publishes SOC 2 Type II (and SOC 3) reports for
 // its platform (https://www.digitalocean.com/trust); EU regions add "gdpr".
-func parseDigitalOcean(resp doSizesResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseDigitalOcean(resp doSizesResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	gpuSizes := 0
 	for i := range resp.Sizes {
@@ -176,16 +149,16 @@ func parseDigitalOcean(resp doSizesResponse, now time.Time, source string) ([]sh
 		if !s.malformed && s.GPUInfo != nil && s.GPUInfo.Count > 0 {
 			gpuSizes++
 		}
-		for _, o := range doOffers(s, now, source) {
+		for _, o := range doOffers(s, at) {
 			set.add(o)
 		}
 	}
-	return set.result("digitalocean", gpuSizes, "GPU sizes but none with a price")
+	return set.result(at, gpuSizes, "GPU sizes but none with a price")
 }
 
 // doOffers converts one size; CPU-only, unpriced, nameless and malformed
 // sizes give nothing. The caller validates each offer (offerSet.add).
-func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
+func doOffers(s *doSize, at origin) []shared.Offer {
 	slug := strings.TrimSpace(s.Slug)
 	g := s.GPUInfo
 	// A monthly price is not converted: DigitalOcean caps GPU and CPU
@@ -197,22 +170,19 @@ func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
 	if name == "" {
 		return nil
 	}
-	base := shared.Offer{
-		Provider:     "digitalocean",
+	base := at.stamp(shared.Offer{
 		InstanceType: slug,
 		VCPUs:        positive(s.VCPUs),
 		RAMGB:        round2Exact(s.Memory / 1024),
 		DiskGB:       doDiskGB(s),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	base.SetGPU(name, doPerGPUMemory(name, doGB(g.VRAM), g.Count), g.Count)
 	base.SetPrices(s.PriceHourly, 0)
 	regions := sortedCodes(s.Regions)
 	if !s.Available || len(regions) == 0 {
 		o := base
-		o.ID = shared.OfferID("digitalocean", slug, "any")
+		o.ID = at.id(slug, "any")
 		o.SetLocation("any", shared.Location{})
 		o.ComplianceTags = []string{"soc2"}
 		o.Availability = shared.Unavailable
@@ -221,7 +191,7 @@ func doOffers(s *doSize, now time.Time, source string) []shared.Offer {
 	var out []shared.Offer
 	for _, r := range regions {
 		o := base
-		o.ID = shared.OfferID("digitalocean", slug, r)
+		o.ID = at.id(slug, r)
 		loc := doLocation(r)
 		o.SetLocation(r, loc)
 		o.ComplianceTags = withGDPR(loc, "soc2")

@@ -46,7 +46,7 @@ func TestParseDigitalOcean(t *testing.T) {
 	if err := json.Unmarshal([]byte(doDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseDigitalOcean(resp, fixedNow, "https://api.digitalocean.com/v2/sizes")
+	offers, err := parseDigitalOcean(resp, testOrigin(digitaloceanInfo, "https://api.digitalocean.com/v2/sizes"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func FuzzParseDigitalOcean(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseDigitalOcean(resp, fixedNow, "x")
+		offers, err := parseDigitalOcean(resp, testOrigin(digitaloceanInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -3,20 +3,17 @@ package adapters
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
 
 const (
-	gcpDefaultBase = "https://cloudbilling.googleapis.com"
 	// gcpSKUsPath lists the SKUs of the Compute Engine service.
 	gcpSKUsPath = "/v1/services/6F81-5844-456A/skus"
 	// gcpPageSize is the largest page the API serves; Compute Engine has
@@ -43,29 +40,21 @@ const (
 // as Spot ("Preemptible"). Machine prices are assembled from the static
 // machine table in gcp_machines.go.
 // https://cloud.google.com/billing/docs/reference/rest/v1/services.skus/list
-func init() {
-	register(Info{
-		Name:           "gcp",
-		DisplayName:    "Google Cloud",
-		DefaultBaseURL: gcpDefaultBase,
-		DocsURL:        "https://cloud.google.com/billing/docs/reference/rest/v1/services.skus/list",
-		NeedsKey:       true,
-		KeyEnv:         "GCP_API_KEY",
-		New:            func(c Config) Adapter { return newGCP(c) },
-	})
+var gcpInfo = Info{
+	Name:           "gcp",
+	DisplayName:    "Google Cloud",
+	DefaultBaseURL: "https://cloudbilling.googleapis.com",
+	DocsURL:        "https://cloud.google.com/billing/docs/reference/rest/v1/services.skus/list",
+	NeedsKey:       true,
+	KeyEnv:         "GCP_API_KEY",
+	sendKey:        keyScheme{query: "key"},
 }
 
-type gcp struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+func init() { register(gcpInfo, newGCP) }
 
-func newGCP(cfg Config) *gcp {
-	return &gcp{cfg: cfg, base: strings.TrimRight(cfg.baseURL(gcpDefaultBase), "/"), cl: newClient("gcp", cfg)}
-}
+type gcp struct{ provider }
 
-func (g *gcp) Name() string { return "gcp" }
+func newGCP(cfg Config) *gcp { return &gcp{newProvider(gcpInfo, cfg)} }
 
 // gcpSKUPage is one page of services.skus.list.
 type gcpSKUPage struct {
@@ -93,12 +82,7 @@ type gcpSKU struct {
 
 func (s *gcpSKU) UnmarshalJSON(b []byte) error {
 	type plain gcpSKU
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*s = gcpSKU{malformed: true}
-		return nil
-	}
-	*s = gcpSKU(p)
+	s.malformed = !decodeLenient(b, (*plain)(s))
 	return nil
 }
 
@@ -139,25 +123,21 @@ func (n *gcpInt64) UnmarshalJSON(b []byte) error {
 }
 
 func (g *gcp) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if g.cfg.APIKey.IsZero() {
-		return nil, errorf("gcp", shared.ErrKindAuth, "no API key configured")
-	}
 	var all []gcpSKU
 	seen := map[string]bool{}
 	token := ""
 	for pages := 0; ; pages++ {
 		if pages >= gcpMaxPages {
-			return nil, errorf("gcp", shared.ErrKindUpstream, "more than %d pages of SKUs", gcpMaxPages)
+			return nil, g.errorf(shared.ErrKindUpstream, "more than %d pages of SKUs", gcpMaxPages)
 		}
 		q := url.Values{}
-		q.Set("key", g.cfg.APIKey.Reveal())
 		q.Set("currencyCode", "USD")
 		q.Set("pageSize", strconv.Itoa(gcpPageSize))
 		if token != "" {
 			q.Set("pageToken", token)
 		}
 		var page gcpSKUPage
-		if err := g.cl.doJSON(ctx, call{method: http.MethodGet, url: g.base + gcpSKUsPath + "?" + q.Encode()}, &page); err != nil {
+		if err := g.get(ctx, gcpSKUsPath+"?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.SKUs...)
@@ -166,13 +146,13 @@ func (g *gcp) Fetch(ctx context.Context) ([]shared.Offer, error) {
 			break
 		}
 		if seen[token] {
-			return nil, errorf("gcp", shared.ErrKindUpstream, "page token repeated after %d pages", pages+1)
+			return nil, g.errorf(shared.ErrKindUpstream, "page token repeated after %d pages", pages+1)
 		}
 		seen[token] = true
 	}
-	offers, err := parseGCP(all, g.cfg.now(), g.base+gcpSKUsPath)
+	offers, err := parseGCP(all, g.origin(gcpSKUsPath))
 	if err != nil {
-		return nil, errorf("gcp", shared.ErrKindUpstream, "%w", err)
+		return nil, err
 	}
 	return gcpFilterRegions(offers, g.cfg.Regions), nil
 }
@@ -227,7 +207,7 @@ var gcpGPUBySKU = func() map[string]string {
 // local SSD have a rate. The catalog has no stock signal: a GPU SKU lists
 // only the regions where Google sells that GPU, so every priced machine is
 // reported "available".
-func parseGCP(skus []gcpSKU, now time.Time, source string) ([]shared.Offer, error) {
+func parseGCP(skus []gcpSKU, at origin) ([]shared.Offer, error) {
 	rates := map[gcpRateKey]gcpRate{}
 	gpuRegions := map[string]map[string]bool{}
 	for i := range skus {
@@ -257,25 +237,22 @@ func parseGCP(skus []gcpSKU, now time.Time, source string) ([]shared.Offer, erro
 	var out []shared.Offer
 	for _, m := range gcpMachines {
 		acc := gcpAccels[m.accel]
-		for _, region := range gcpSortedKeys(gpuRegions["gpu:"+m.accel]) {
+		for _, region := range slices.Sorted(maps.Keys(gpuRegions["gpu:"+m.accel])) {
 			od, okOD := gcpMachinePrice(rates, m, region, false)
 			sp, okSP := gcpMachinePrice(rates, m, region, true)
 			okOD, okSP = okOD && od >= gcpMinPrice, okSP && sp >= gcpMinPrice
 			if !okOD && !okSP {
 				continue
 			}
-			o := shared.Offer{
-				ID:           shared.OfferID("gcp", m.name, region),
-				Provider:     "gcp",
+			o := at.stamp(shared.Offer{
+				ID:           at.id(m.name, region),
 				InstanceType: m.name,
 				VCPUs:        m.vcpus,
 				RAMGB:        m.ramGiB,
 				DiskGB:       m.lssdGiB,
 				Currency:     "USD",
 				Availability: shared.Available,
-				FetchedAt:    now,
-				Source:       source,
-			}
+			})
 			o.SetGPU(acc.name, acc.memGB, m.gpus)
 			switch {
 			case okOD && okSP:
@@ -294,7 +271,7 @@ func parseGCP(skus []gcpSKU, now time.Time, source string) ([]shared.Offer, erro
 		}
 	}
 	if len(skus) > 0 && len(gpuRegions) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("%d SKUs price GPUs but no machine has all its components priced", len(skus))
+		return nil, at.fail("%d SKUs price GPUs but no machine has all its components priced", len(skus))
 	}
 	return out, nil
 }
@@ -421,13 +398,4 @@ func gcpLocation(region string) shared.Location {
 		return shared.Locate(r[0], r[1])
 	}
 	return shared.Location{}
-}
-
-func gcpSortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -132,7 +132,7 @@ func TestParseGCP(t *testing.T) {
 	if err := json.Unmarshal([]byte(gcpDocPayload), &page); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseGCP(page.SKUs, fixedNow, "https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus")
+	offers, err := parseGCP(page.SKUs, testOrigin(gcpInfo, "https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func FuzzParseGCP(f *testing.F) {
 		if json.Unmarshal(b, &page) != nil {
 			return
 		}
-		offers, err := parseGCP(page.SKUs, fixedNow, "x")
+		offers, err := parseGCP(page.SKUs, testOrigin(gcpInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -31,6 +31,20 @@ func (d *decimal) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// decodeLenient decodes b into v, or zeroes v and returns false when b does
+// not fit v's types. Payload entries decode through it so that one entry of
+// an unexpected shape is skipped, marked malformed, rather than failing the
+// whole answer.
+func decodeLenient[T any](b []byte, v *T) bool {
+	var p T
+	ok := json.Unmarshal(b, &p) == nil
+	if !ok {
+		p = *new(T) // Unmarshal may have filled some fields before failing
+	}
+	*v = p
+	return ok
+}
+
 // sanePrice rejects missing, negative and absurd hourly prices (the last
 // would overflow the six-decimal rounding in shared.Offer).
 func sanePrice(p float64) bool { return p > 0 && p < 1e6 }

@@ -12,6 +12,12 @@ import (
 
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
+// testOrigin is the origin a fetch of info's provider hands its parse
+// function, at fixedNow.
+func testOrigin(info Info, source string) origin {
+	return origin{provider: info.Name, now: fixedNow, source: source}
+}
+
 // startSim serves the simulator for one provider and returns the adapter
 // base URL pointing at it.
 func startSim(t *testing.T, provider string, faults map[string]simulator.Fault) (*simulator.Simulator, string) {
@@ -58,5 +64,21 @@ func requireValid(t *testing.T, offers []shared.Offer) {
 			t.Fatalf("duplicate offer id %s", offers[i].ID)
 		}
 		seen[offers[i].ID] = true
+	}
+}
+
+// An entry of the wrong shape comes out zero and flagged, never half
+// decoded; a good entry replaces whatever the value held.
+func TestDecodeLenient(t *testing.T) {
+	type entry struct {
+		Name  string  `json:"name"`
+		Price float64 `json:"price"`
+	}
+	v := entry{Name: "old", Price: 1}
+	if decodeLenient([]byte(`{"name": "a100", "price": "cheap"}`), &v) || v != (entry{}) {
+		t.Fatalf("malformed entry: ok, or left %+v", v)
+	}
+	if !decodeLenient([]byte(`{"name": "h100"}`), &v) || v != (entry{Name: "h100"}) {
+		t.Fatalf("good entry: %+v", v)
 	}
 }

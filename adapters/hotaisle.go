@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -32,17 +31,17 @@ import (
 // model}]}}. No endpoint pages. The Swagger document is at
 // https://admin.hotaisle.app/api/docs/ (dstack's gpuhunt uses the same
 // calls).
-func init() {
-	register(Info{
-		Name:           "hotaisle",
-		DisplayName:    "Hot Aisle",
-		DefaultBaseURL: "https://admin.hotaisle.app",
-		DocsURL:        "https://admin.hotaisle.app/api/docs/",
-		NeedsKey:       true,
-		KeyEnv:         "HOTAISLE_API_KEY",
-		New:            func(c Config) Adapter { return newHotAisle(c) },
-	})
+var hotaisleInfo = Info{
+	Name:           "hotaisle",
+	DisplayName:    "Hot Aisle",
+	DefaultBaseURL: "https://admin.hotaisle.app",
+	DocsURL:        "https://admin.hotaisle.app/api/docs/",
+	NeedsKey:       true,
+	KeyEnv:         "HOTAISLE_API_KEY",
+	sendKey:        keyScheme{header: "Authorization", prefix: "Token "},
 }
+
+func init() { register(hotaisleInfo, newHotAisle) }
 
 // hotaisleRegion names Hot Aisle's only site, in Switch's Grand Rapids,
 // Michigan data centre. The API has no region field; the name is the one
@@ -56,19 +55,13 @@ var hotaisleKinds = []struct{ kind, path string }{
 }
 
 type hotAisle struct {
-	cfg  Config
-	base string
-	cl   *client
+	provider
 
 	mu   sync.Mutex
 	team string // discovered once, then reused
 }
 
-func newHotAisle(cfg Config) *hotAisle {
-	return &hotAisle{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://admin.hotaisle.app"), "/"), cl: newClient("hotaisle", cfg)}
-}
-
-func (h *hotAisle) Name() string { return "hotaisle" }
+func newHotAisle(cfg Config) *hotAisle { return &hotAisle{provider: newProvider(hotaisleInfo, cfg)} }
 
 type hotaisleUser struct {
 	Teams []struct {
@@ -98,12 +91,7 @@ type hotaisleOffer struct {
 
 func (o *hotaisleOffer) UnmarshalJSON(b []byte) error {
 	type plain hotaisleOffer
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		*o = hotaisleOffer{malformed: true}
-		return nil
-	}
-	*o = hotaisleOffer(v)
+	o.malformed = !decodeLenient(b, (*plain)(o))
 	return nil
 }
 
@@ -124,19 +112,14 @@ func (l *hotaisleListing) UnmarshalJSON(b []byte) error {
 }
 
 func (h *hotAisle) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if h.cfg.APIKey.IsZero() {
-		return nil, errorf("hotaisle", shared.ErrKindAuth, "no API key configured")
-	}
-	header := http.Header{"Authorization": {"Token " + h.cfg.APIKey.Reveal()}}
-	team, err := h.teamHandle(ctx, header)
+	team, err := h.teamHandle(ctx)
 	if err != nil {
 		return nil, err
 	}
 	listings := map[string]hotaisleListing{}
 	for _, k := range hotaisleKinds {
 		var l hotaisleListing
-		u := h.base + "/api/teams/" + url.PathEscape(team) + "/" + k.path
-		if err := h.cl.doJSON(ctx, call{method: http.MethodGet, url: u, header: header}, &l); err != nil {
+		if err := h.get(ctx, "/api/teams/"+url.PathEscape(team)+"/"+k.path, &l); err != nil {
 			var ae *Error
 			if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
 				h.forgetTeam() // the team may be gone; ask again next time
@@ -147,18 +130,18 @@ func (h *hotAisle) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	}
 	// The team handle stays out of Source: offers are shown to the
 	// gateway's clients, and the handle names the operator's account.
-	return parseHotAisle(listings, h.cfg.now(), h.base+"/api/teams/{team}/")
+	return parseHotAisle(listings, h.origin("/api/teams/{team}/"))
 }
 
 // teamHandle returns the first team the key belongs to, asking once.
-func (h *hotAisle) teamHandle(ctx context.Context, header http.Header) (string, error) {
+func (h *hotAisle) teamHandle(ctx context.Context) (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.team != "" {
 		return h.team, nil
 	}
 	var u hotaisleUser
-	if err := h.cl.doJSON(ctx, call{method: http.MethodGet, url: h.base + "/api/user/", header: header}, &u); err != nil {
+	if err := h.get(ctx, "/api/user/", &u); err != nil {
 		return "", err
 	}
 	for _, t := range u.Teams {
@@ -167,7 +150,7 @@ func (h *hotAisle) teamHandle(ctx context.Context, header http.Header) (string, 
 			return handle, nil
 		}
 	}
-	return "", errorf("hotaisle", shared.ErrKindAuth, "the API key belongs to no team")
+	return "", h.errorf(shared.ErrKindAuth, "the API key belongs to no team")
 }
 
 func (h *hotAisle) forgetTeam() {
@@ -177,8 +160,8 @@ func (h *hotAisle) forgetTeam() {
 }
 
 // parseHotAisle emits one offer per listed configuration; listings maps
-// "vm" and "bm" (bare metal) to their entries and source is the listings'
-// common URL prefix.
+// "vm" and "bm" (bare metal) to their entries and at's source is the
+// listings' common URL prefix.
 //
 // Availability: Quantity is the number of units free. Hot Aisle lists only
 // what can be provisioned now, so an entry without Quantity is available;
@@ -186,7 +169,7 @@ func (h *hotAisle) forgetTeam() {
 //
 // Compliance: none published by Hot Aisle for the API's offers, so the
 // tags are empty.
-func parseHotAisle(listings map[string]hotaisleListing, now time.Time, source string) ([]shared.Offer, error) {
+func parseHotAisle(listings map[string]hotaisleListing, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	total := 0
 	for _, k := range hotaisleKinds {
@@ -194,20 +177,17 @@ func parseHotAisle(listings map[string]hotaisleListing, now time.Time, source st
 			total++
 			// A price so small that it rounds to zero per GPU is garbage;
 			// set.add drops it.
-			if o, ok := hotaisleOfferOf(&listings[k.kind][i], k.kind, now, source+k.path); ok {
+			if o, ok := hotaisleOfferOf(&listings[k.kind][i], k.kind, at.under(k.path)); ok {
 				set.add(o)
 			}
 		}
 	}
-	if err := set.none(total, "listed configurations but none with GPUs and a price"); err != nil {
-		return nil, &Error{Provider: "hotaisle", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return set.offers(), nil
+	return set.result(at, total, "listed configurations but none with GPUs and a price")
 }
 
 // hotaisleOfferOf converts one entry; ok is false for entries that are not
 // priced GPU configurations. The caller validates the offer (offerSet.add).
-func hotaisleOfferOf(e *hotaisleOffer, kind string, now time.Time, source string) (shared.Offer, bool) {
+func hotaisleOfferOf(e *hotaisleOffer, kind string, at origin) (shared.Offer, bool) {
 	maker, model, count := hotaisleGPU(e)
 	price := e.OnDemandPrice / 100
 	if e.malformed || model == "" || !(count >= 1 && count <= 64) || !sanePrice(price) {
@@ -217,20 +197,17 @@ func hotaisleOfferOf(e *hotaisleOffer, kind string, now time.Time, source string
 	ramGB := hotaisleGiB(e.Specs.RAMCapacity)
 	diskGB := hotaisleGiB(e.Specs.DiskCapacity)
 	n := strconv.FormatFloat(count, 'f', -1, 64)
-	o := shared.Offer{
+	o := at.stamp(shared.Offer{
 		// Hot Aisle has no offer ids: a configuration is its specs.
-		ID: shared.OfferID("hotaisle", kind, n+"x-"+model,
+		ID: at.id(kind, n+"x-"+model,
 			fmt.Sprintf("%gc-%gg-%gg", cores, math.Round(ramGB), math.Round(diskGB))),
-		Provider:       "hotaisle",
 		InstanceType:   fmt.Sprintf("%s-%sx-%s-%gc", kind, n, strings.ToLower(model), cores),
 		VCPUs:          cores,
 		RAMGB:          ramGB,
 		DiskGB:         diskGB,
 		Currency:       "USD",
 		ComplianceTags: []string{},
-		FetchedAt:      now,
-		Source:         source,
-	}
+	})
 	o.SetGPU(maker+" "+model, 0, count)
 	o.SetPrices(price, 0)
 	o.SetLocation(hotaisleRegion, shared.Locate("US", "MI"))

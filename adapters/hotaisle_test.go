@@ -68,7 +68,7 @@ func decodeHotAisle(t *testing.T, vm, bm string) map[string]hotaisleListing {
 }
 
 func TestParseHotAisle(t *testing.T) {
-	offers, err := parseHotAisle(decodeHotAisle(t, hotaisleVMPayload, hotaisleBareMetalPayload), fixedNow, "https://admin.hotaisle.app/api/teams/{team}/")
+	offers, err := parseHotAisle(decodeHotAisle(t, hotaisleVMPayload, hotaisleBareMetalPayload), testOrigin(hotaisleInfo, "https://admin.hotaisle.app/api/teams/{team}/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,12 +117,12 @@ func TestParseHotAisle(t *testing.T) {
 
 func TestParseHotAisleEmptyAndBroken(t *testing.T) {
 	// Sold out everywhere: both listings are null. Nothing to report, no error.
-	offers, err := parseHotAisle(decodeHotAisle(t, "null", "null"), fixedNow, "x")
+	offers, err := parseHotAisle(decodeHotAisle(t, "null", "null"), testOrigin(hotaisleInfo, "x"))
 	if err != nil || len(offers) != 0 {
 		t.Fatalf("null listings: %v %v", offers, err)
 	}
 	// Entries, none usable: the response is not what we expect.
-	if _, err := parseHotAisle(decodeHotAisle(t, `[{"OnDemandPrice": 0, "Specs": {"gpus": [{"count": 1, "model": "MI300X"}]}}]`, "[]"), fixedNow, "x"); err == nil {
+	if _, err := parseHotAisle(decodeHotAisle(t, `[{"OnDemandPrice": 0, "Specs": {"gpus": [{"count": 1, "model": "MI300X"}]}}]`, "[]"), testOrigin(hotaisleInfo, "x")); err == nil {
 		t.Fatal("unusable entries should be an error")
 	}
 	var l hotaisleListing
@@ -234,7 +234,7 @@ func FuzzParseHotAisle(f *testing.F) {
 		if json.Unmarshal(b, &l) != nil {
 			return
 		}
-		offers, err := parseHotAisle(map[string]hotaisleListing{"vm": l, "bm": l}, fixedNow, "x")
+		offers, err := parseHotAisle(map[string]hotaisleListing{"vm": l, "bm": l}, testOrigin(hotaisleInfo, "x"))
 		if err != nil {
 			return
 		}

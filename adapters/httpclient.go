@@ -145,13 +145,17 @@ func (cl *client) transportError(ctx context.Context, rawURL string, err error) 
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	kind := shared.ErrKindUpstream
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-		kind = shared.ErrKindTimeout
-	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		kind = shared.ErrKindTimeout
+		return cl.wrap(shared.ErrKindTimeout, 0, rawURL, err)
 	}
-	return cl.wrap(kind, 0, rawURL, err)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		return cl.wrap(shared.ErrKindTimeout, 0, rawURL, err)
+	}
+	// No answer at all, which the kind alone (upstream) would not tell
+	// apart from an answer we could not read.
+	e := cl.wrap(shared.ErrKindUpstream, 0, rawURL, err)
+	e.reason = reasonUnreachable
+	return e
 }
 
 func (cl *client) wrap(kind string, status int, rawURL string, err error) *Error {

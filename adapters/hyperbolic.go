@@ -2,12 +2,9 @@ package adapters
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -21,35 +18,29 @@ import (
 // pricing.price.amount is in US cents per GPU-hour: the docs call it an
 // hourly cost, and Hyperbolic's own CLI and the agent toolkits built on the
 // API divide it by 100 and print it "per GPU per hour".
-func init() {
-	register(Info{
-		Name:           "hyperbolic",
-		DisplayName:    "Hyperbolic",
-		DefaultBaseURL: hyperbolicDefaultBase,
-		DocsURL:        "https://docs.hyperbolic.xyz/docs/marketplace-api",
-		KeyEnv:         "HYPERBOLIC_API_KEY",
-		New:            func(c Config) Adapter { return newHyperbolic(c) },
-	})
+var hyperbolicInfo = Info{
+	Name:           "hyperbolic",
+	DisplayName:    "Hyperbolic",
+	DefaultBaseURL: "https://api.hyperbolic.xyz",
+	DocsURL:        "https://docs.hyperbolic.xyz/docs/marketplace-api",
+	KeyEnv:         "HYPERBOLIC_API_KEY",
+	sendKey:        bearer,
 }
 
+func init() { register(hyperbolicInfo, newHyperbolic) }
+
 const (
-	hyperbolicDefaultBase = "https://api.hyperbolic.xyz"
-	hyperbolicPath        = "/v1/marketplace"
+	hyperbolicPath = "/v1/marketplace"
 	// hyperbolicMaxCount bounds the instance sizes quoted per node.
 	hyperbolicMaxCount = 64
 )
 
-type hyperbolic struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type hyperbolic struct{ provider }
 
-func newHyperbolic(cfg Config) *hyperbolic {
-	return &hyperbolic{cfg: cfg, base: strings.TrimRight(cfg.baseURL(hyperbolicDefaultBase), "/"), cl: newClient("hyperbolic", cfg)}
-}
+func newHyperbolic(cfg Config) *hyperbolic { return &hyperbolic{newProvider(hyperbolicInfo, cfg)} }
 
-func (h *hyperbolic) Name() string { return "hyperbolic" }
+// hyperbolicListRequest asks for every node: no filters.
+var hyperbolicListRequest = map[string]any{"filters": map[string]any{}}
 
 type hyperbolicResponse struct {
 	Instances []hyperbolicNode `json:"instances"`
@@ -96,35 +87,12 @@ type hyperbolicNode struct {
 
 func (n *hyperbolicNode) UnmarshalJSON(b []byte) error {
 	type plain hyperbolicNode
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*n = hyperbolicNode{malformed: true}
-		return nil
-	}
-	*n = hyperbolicNode(p)
+	n.malformed = !decodeLenient(b, (*plain)(n))
 	return nil
 }
 
 func (h *hyperbolic) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	header := http.Header{}
-	if !h.cfg.APIKey.IsZero() {
-		header.Set("Authorization", "Bearer "+h.cfg.APIKey.Reveal())
-	}
-	var resp hyperbolicResponse
-	err := h.cl.doJSON(ctx, call{
-		method: http.MethodPost,
-		url:    h.base + hyperbolicPath,
-		body:   []byte(`{"filters":{}}`),
-		header: header,
-	}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	offers, err := parseHyperbolic(resp, h.cfg.now(), h.base+hyperbolicPath)
-	if err != nil {
-		return nil, &Error{Provider: "hyperbolic", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return fetchOne(ctx, &h.provider, hyperbolicPath, hyperbolicListRequest, parseHyperbolic)
 }
 
 // parseHyperbolic quotes, for every node, instances of 1, 2, 4, ... GPUs up
@@ -137,7 +105,7 @@ func (h *hyperbolic) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: suppliers publish no certifications; nodes located in Europe
 // carry "gdpr".
-func parseHyperbolic(resp hyperbolicResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseHyperbolic(resp hyperbolicResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	gpuNodes := 0
 	for i := range resp.Instances {
@@ -146,16 +114,16 @@ func parseHyperbolic(resp hyperbolicResponse, now time.Time, source string) ([]s
 			continue
 		}
 		gpuNodes++
-		for _, o := range hyperbolicQuotes(n, now, source) {
+		for _, o := range hyperbolicQuotes(n, at) {
 			set.add(o)
 		}
 	}
-	return set.result("hyperbolic", gpuNodes, "GPU nodes but none with a name and a price")
+	return set.result(at, gpuNodes, "GPU nodes but none with a name and a price")
 }
 
 // hyperbolicQuotes quotes one node; the caller validates each offer
 // (offerSet.add).
-func hyperbolicQuotes(n *hyperbolicNode, now time.Time, source string) []shared.Offer {
+func hyperbolicQuotes(n *hyperbolicNode, at origin) []shared.Offer {
 	g := n.Hardware.GPUs[0]
 	name := strings.TrimSpace(g.Model)
 	perGPU := n.Pricing.Price.Amount / 100
@@ -182,17 +150,14 @@ func hyperbolicQuotes(n *hyperbolicNode, now time.Time, source string) []shared.
 	var out []shared.Offer
 	for k := 1; float64(k) <= total; k *= 2 {
 		share := float64(k) / n.GPUsTotal
-		o := shared.Offer{
-			ID:           shared.OfferID("hyperbolic", n.ID, strconv.Itoa(k)+"x"),
-			Provider:     "hyperbolic",
+		o := at.stamp(shared.Offer{
+			ID:           at.id(n.ID, strconv.Itoa(k)+"x"),
 			InstanceType: fmt.Sprintf("%dx %s (node %s)", k, name, n.ID),
 			VCPUs:        round2(vcpus * share),
 			RAMGB:        round2(ram * share),
 			DiskGB:       round2(disk * share),
 			Currency:     "USD",
-			FetchedAt:    now,
-			Source:       source,
-		}
+		})
 		o.SetGPU(name, max(g.RAM, 0)/1024, float64(k))
 		o.SetPrices(perGPU*float64(k), 0)
 		o.SetLocation(region, loc)

@@ -54,7 +54,7 @@ func TestParseHyperbolic(t *testing.T) {
 	if err := json.Unmarshal([]byte(hyperbolicDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseHyperbolic(resp, fixedNow, "https://api.hyperbolic.xyz/v1/marketplace")
+	offers, err := parseHyperbolic(resp, testOrigin(hyperbolicInfo, "https://api.hyperbolic.xyz/v1/marketplace"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func FuzzParseHyperbolic(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseHyperbolic(resp, fixedNow, "x")
+		offers, err := parseHyperbolic(resp, testOrigin(hyperbolicInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -3,7 +3,6 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"time"
 
@@ -20,34 +19,26 @@ import (
 // Neither operation pages.
 // https://docs.hyperstack.cloud/docs/api-reference/list-flavors and
 // https://docs.hyperstack.cloud/docs/api-reference/get-pricebook
-func init() {
-	register(Info{
-		Name:           "hyperstack",
-		DisplayName:    "Hyperstack",
-		DefaultBaseURL: "https://infrahub-api.nexgencloud.com/v1",
-		DocsURL:        "https://docs.hyperstack.cloud/docs/api-reference/list-flavors",
-		NeedsKey:       true,
-		KeyEnv:         "HYPERSTACK_API_KEY",
-		New:            func(c Config) Adapter { return newHyperstack(c) },
-	})
+var hyperstackInfo = Info{
+	Name:           "hyperstack",
+	DisplayName:    "Hyperstack",
+	DefaultBaseURL: "https://infrahub-api.nexgencloud.com/v1",
+	DocsURL:        "https://docs.hyperstack.cloud/docs/api-reference/list-flavors",
+	NeedsKey:       true,
+	KeyEnv:         "HYPERSTACK_API_KEY",
+	sendKey:        keyScheme{header: "api_key"}, // sent in the documented spelling
 }
+
+func init() { register(hyperstackInfo, newHyperstack) }
 
 const (
 	hyperstackFlavorsPath   = "/core/flavors"
 	hyperstackPricebookPath = "/pricebook"
 )
 
-type hyperstack struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type hyperstack struct{ provider }
 
-func newHyperstack(cfg Config) *hyperstack {
-	return &hyperstack{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://infrahub-api.nexgencloud.com/v1"), "/"), cl: newClient("hyperstack", cfg)}
-}
-
-func (h *hyperstack) Name() string { return "hyperstack" }
+func newHyperstack(cfg Config) *hyperstack { return &hyperstack{newProvider(hyperstackInfo, cfg)} }
 
 type hyperstackFlavors struct {
 	Status  bool                    `json:"status"`
@@ -79,12 +70,7 @@ type hyperstackFlavor struct {
 
 func (f *hyperstackFlavor) UnmarshalJSON(b []byte) error {
 	type plain hyperstackFlavor
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*f = hyperstackFlavor{malformed: true}
-		return nil
-	}
-	*f = hyperstackFlavor(p)
+	f.malformed = !decodeLenient(b, (*plain)(f))
 	return nil
 }
 
@@ -120,28 +106,18 @@ func (pb *hyperstackPricebook) UnmarshalJSON(b []byte) error {
 }
 
 func (h *hyperstack) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if h.cfg.APIKey.IsZero() {
-		return nil, errorf("hyperstack", shared.ErrKindAuth, "no API key configured")
-	}
-	header := http.Header{"api_key": {h.cfg.APIKey.Reveal()}} // sent in the documented spelling
-	source := h.base + hyperstackFlavorsPath
 	var flavors hyperstackFlavors
-	if err := h.cl.doJSON(ctx, call{method: http.MethodGet, url: source, header: header}, &flavors); err != nil {
+	if err := h.get(ctx, hyperstackFlavorsPath, &flavors); err != nil {
 		return nil, err
 	}
 	if !flavors.Status && len(flavors.Data) == 0 {
-		return nil, errorf("hyperstack", shared.ErrKindUpstream, "flavors: request failed: %q", flavors.Message)
+		return nil, h.errorf(shared.ErrKindUpstream, "flavors: request failed: %q", flavors.Message)
 	}
 	var prices hyperstackPricebook
-	if err := h.cl.doJSON(ctx, call{method: http.MethodGet, url: h.base + hyperstackPricebookPath, header: header}, &prices); err != nil {
+	if err := h.get(ctx, hyperstackPricebookPath, &prices); err != nil {
 		return nil, err
 	}
-	now := h.cfg.now()
-	offers, err := parseHyperstack(flavors, prices, now, source)
-	if err != nil {
-		return nil, &Error{Provider: "hyperstack", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return parseHyperstack(flavors, prices, h.origin(hyperstackFlavorsPath))
 }
 
 // parseHyperstack joins flavors with the pricebook and emits one offer per
@@ -162,23 +138,23 @@ func (h *hyperstack) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: Hyperstack publishes no certifications in this API; its
 // European region (NORWAY-1) carries "gdpr".
-func parseHyperstack(flavors hyperstackFlavors, prices hyperstackPricebook, now time.Time, source string) ([]shared.Offer, error) {
-	rates := hyperstackRates(prices, now)
+func parseHyperstack(flavors hyperstackFlavors, prices hyperstackPricebook, at origin) ([]shared.Offer, error) {
+	rates := hyperstackRates(prices, at.now)
 	var set offerSet
 	total := 0
 	for gi := range flavors.Data {
 		g := &flavors.Data[gi]
 		for fi := range g.Flavors {
 			total++
-			if o, ok := hyperstackOffer(g, &g.Flavors[fi], rates, now, source); ok {
+			if o, ok := hyperstackOffer(g, &g.Flavors[fi], rates, at); ok {
 				set.add(o)
 			}
 		}
 	}
-	return set.result("hyperstack", total, "flavors but none with GPUs and a price")
+	return set.result(at, total, "flavors but none with GPUs and a price")
 }
 
-func hyperstackOffer(g *hyperstackFlavorGroup, f *hyperstackFlavor, rates map[string]float64, now time.Time, source string) (shared.Offer, bool) {
+func hyperstackOffer(g *hyperstackFlavorGroup, f *hyperstackFlavor, rates map[string]float64, at origin) (shared.Offer, bool) {
 	name := strings.TrimSpace(f.Name)
 	gpu := strings.TrimSpace(f.GPU)
 	if gpu == "" {
@@ -195,17 +171,14 @@ func hyperstackOffer(g *hyperstackFlavorGroup, f *hyperstackFlavor, rates map[st
 	if !ok {
 		return shared.Offer{}, false
 	}
-	o := shared.Offer{
-		ID:           shared.OfferID("hyperstack", region, name),
-		Provider:     "hyperstack",
+	o := at.stamp(shared.Offer{
+		ID:           at.id(region, name),
 		InstanceType: name,
 		VCPUs:        round2(f.CPU),
 		RAMGB:        round2(f.RAM),
 		DiskGB:       round2(round2(f.Disk) + round2(f.Ephemeral)),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	model, spot := hyperstackSpot(gpu)
 	o.SetGPU(model, 0, f.GPUCount)
 	o.SetPrices(rate*f.GPUCount, 0)

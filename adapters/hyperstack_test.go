@@ -123,7 +123,7 @@ func TestParseHyperstack(t *testing.T) {
 	if err := json.Unmarshal([]byte(hyperstackPricebookPayload), &prices); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseHyperstack(flavors, prices, fixedNow, "https://infrahub-api.nexgencloud.com/v1/core/flavors")
+	offers, err := parseHyperstack(flavors, prices, testOrigin(hyperstackInfo, "https://infrahub-api.nexgencloud.com/v1/core/flavors"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func FuzzParseHyperstack(f *testing.F) {
 		if json.Unmarshal(fb, &flavors) != nil || json.Unmarshal(pb, &prices) != nil {
 			return
 		}
-		offers, err := parseHyperstack(flavors, prices, fixedNow, "x")
+		offers, err := parseHyperstack(flavors, prices, testOrigin(hyperstackInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -140,7 +140,7 @@ var crossParsers = map[string]func(g crossGPU, d draws) ([]shared.Offer, error){
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return nil, err
 		}
-		return parseVastAI(resp, fixedNow, "https://console.vast.ai")
+		return parseVastAI(resp, testOrigin(vastaiInfo, "https://console.vast.ai"))
 	},
 	"runpod": func(g crossGPU, d draws) ([]shared.Offer, error) {
 		if g.runpod == nil {
@@ -173,7 +173,7 @@ var crossParsers = map[string]func(g crossGPU, d draws) ([]shared.Offer, error){
 		if err := json.Unmarshal(prices, &p); err != nil {
 			return nil, err
 		}
-		return parseRunPod(c, p.GPUTypes, fixedNow, "https://api.runpod.io/graphql")
+		return parseRunPod(c, p.GPUTypes, testOrigin(runpodInfo, "https://api.runpod.io/graphql"))
 	},
 	"lambda": func(g crossGPU, d draws) ([]shared.Offer, error) {
 		if len(g.lambda) == 0 {
@@ -195,7 +195,7 @@ var crossParsers = map[string]func(g crossGPU, d draws) ([]shared.Offer, error){
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return nil, err
 		}
-		return parseLambda(resp, fixedNow, "https://cloud.lambda.ai")
+		return parseLambda(resp, testOrigin(lambdaInfo, "https://cloud.lambda.ai"))
 	},
 	"azure": func(g crossGPU, d draws) ([]shared.Offer, error) {
 		if len(g.azure) == 0 {
@@ -220,7 +220,7 @@ var crossParsers = map[string]func(g crossGPU, d draws) ([]shared.Offer, error){
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return nil, err
 		}
-		return parseAzure(resp, fixedNow, "https://prices.azure.com/api/retail/prices")
+		return parseAzure(resp, testOrigin(azureInfo, "https://prices.azure.com/api/retail/prices"))
 	},
 	"aws": func(g crossGPU, d draws) ([]shared.Offer, error) {
 		if len(g.aws) == 0 {
@@ -235,7 +235,7 @@ var crossParsers = map[string]func(g crossGPU, d draws) ([]shared.Offer, error){
 		body := "{" + awsTestHead + `,"products":{` +
 			awsTestProduct(sku, "Compute Instance", it, map[string]string{"regionCode": region, "gpu": gpus, "vcpu": "96", "memory": "1,152 GiB"}) +
 			`},"terms":{"OnDemand":{` + awsTestTerm(sku, "JRTCKXETXF", "Hrs", strconv.FormatFloat(d.price*float64(n), 'f', 4, 64)) + `}}}`
-		return parseAWSOffers(strings.NewReader(body), region, fixedNow, "https://pricing.us-east-1.amazonaws.com")
+		return parseAWSOffers(strings.NewReader(body), region, testOrigin(awsInfo, "https://pricing.us-east-1.amazonaws.com"))
 	},
 	"gcp": func(g crossGPU, d draws) ([]shared.Offer, error) {
 		if g.gcp == nil {
@@ -262,7 +262,7 @@ var crossParsers = map[string]func(g crossGPU, d draws) ([]shared.Offer, error){
 		if err := json.Unmarshal(body, &page); err != nil {
 			return nil, err
 		}
-		return parseGCP(page.SKUs, fixedNow, "https://cloudbilling.googleapis.com")
+		return parseGCP(page.SKUs, testOrigin(gcpInfo, "https://cloudbilling.googleapis.com"))
 	},
 }
 

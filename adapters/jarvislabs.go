@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -24,34 +22,23 @@ import (
 // official SDK (github.com/jarvislabsai/jarvislabs, jarvislabs/models.py
 // ServerMetaGPU) and dstack's gpuhunt provider.
 // https://docs.jarvislabs.ai/sdk
-func init() {
-	register(Info{
-		Name:           "jarvislabs",
-		DisplayName:    "JarvisLabs",
-		DefaultBaseURL: jarvisDefaultBase,
-		DocsURL:        "https://docs.jarvislabs.ai/sdk",
-		NeedsKey:       true,
-		KeyEnv:         "JL_API_KEY",
-		New:            func(c Config) Adapter { return newJarvisLabs(c) },
-	})
+var jarvislabsInfo = Info{
+	Name:           "jarvislabs",
+	DisplayName:    "JarvisLabs",
+	DefaultBaseURL: "https://backendprod.jarvislabs.net",
+	DocsURL:        "https://docs.jarvislabs.ai/sdk",
+	NeedsKey:       true,
+	KeyEnv:         "JL_API_KEY",
+	sendKey:        bearer,
 }
 
-const (
-	jarvisDefaultBase = "https://backendprod.jarvislabs.net"
-	jarvisMetaPath    = "/misc/server_meta"
-)
+func init() { register(jarvislabsInfo, newJarvisLabs) }
 
-type jarvisLabs struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+const jarvisMetaPath = "/misc/server_meta"
 
-func newJarvisLabs(cfg Config) *jarvisLabs {
-	return &jarvisLabs{cfg: cfg, base: strings.TrimRight(cfg.baseURL(jarvisDefaultBase), "/"), cl: newClient("jarvislabs", cfg)}
-}
+type jarvisLabs struct{ provider }
 
-func (j *jarvisLabs) Name() string { return "jarvislabs" }
+func newJarvisLabs(cfg Config) *jarvisLabs { return &jarvisLabs{newProvider(jarvislabsInfo, cfg)} }
 
 type jarvisResponse struct {
 	ServerMeta []jarvisRow `json:"server_meta"`
@@ -79,12 +66,7 @@ type jarvisRow struct {
 // from failing the whole catalogue: the row is flagged and skipped.
 func (r *jarvisRow) UnmarshalJSON(b []byte) error {
 	type plain jarvisRow
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*r = jarvisRow{malformed: true}
-		return nil
-	}
-	*r = jarvisRow(p)
+	r.malformed = !decodeLenient(b, (*plain)(r))
 	return nil
 }
 
@@ -134,24 +116,7 @@ func (n jarvisNum) count() int {
 }
 
 func (j *jarvisLabs) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if j.cfg.APIKey.IsZero() {
-		return nil, errorf("jarvislabs", shared.ErrKindAuth, "no API key configured")
-	}
-	source := j.base + jarvisMetaPath
-	var resp jarvisResponse
-	err := j.cl.doJSON(ctx, call{
-		method: http.MethodGet,
-		url:    source,
-		header: http.Header{"Authorization": {"Bearer " + j.cfg.APIKey.Reveal()}},
-	}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	offers, err := parseJarvisLabs(resp, j.cfg.now(), source)
-	if err != nil {
-		return nil, &Error{Provider: "jarvislabs", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return fetchOne(ctx, &j.provider, jarvisMetaPath, nil, parseJarvisLabs)
 }
 
 // jarvisSizes are the instance sizes we list for a row: JarvisLabs rents
@@ -174,21 +139,21 @@ var jarvisSizes = []int{1, 2, 4, 8}
 //
 // Compliance: JarvisLabs publishes no certification; rows in its EU region
 // carry "gdpr".
-func parseJarvisLabs(resp jarvisResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseJarvisLabs(resp jarvisResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	for i := range resp.ServerMeta {
-		for _, o := range jarvisRowOffers(&resp.ServerMeta[i], now, source) {
+		for _, o := range jarvisRowOffers(&resp.ServerMeta[i], at) {
 			set.add(o) // the same row twice in one answer: the first is kept
 		}
 	}
-	out, err := set.result("jarvislabs", len(resp.ServerMeta), "GPU rows but none with a name, region and price")
+	out, err := set.result(at, len(resp.ServerMeta), "GPU rows but none with a name, region and price")
 	sort.SliceStable(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out, err
 }
 
 // jarvisRowOffers converts one row; the caller validates each offer
 // (offerSet.add).
-func jarvisRowOffers(r *jarvisRow, now time.Time, source string) []shared.Offer {
+func jarvisRowOffers(r *jarvisRow, at origin) []shared.Offer {
 	gpu := strings.TrimSpace(r.GPUType)
 	region := strings.TrimSpace(r.Region)
 	if r.malformed || gpu == "" || region == "" {
@@ -216,16 +181,13 @@ func jarvisRowOffers(r *jarvisRow, now time.Time, source string) []shared.Offer 
 	var out []shared.Offer
 	for _, n := range jarvisSizesFor(maxGPUs) {
 		count := float64(n)
-		o := shared.Offer{
-			ID:           shared.OfferID("jarvislabs", region, gpu, workload, strconv.Itoa(n)),
-			Provider:     "jarvislabs",
+		o := at.stamp(shared.Offer{
+			ID:           at.id(region, gpu, workload, strconv.Itoa(n)),
 			InstanceType: jarvisInstanceType(gpu, n, workload),
 			VCPUs:        round2(cpus * count),
 			RAMGB:        round2(ram * count),
 			Currency:     "USD",
-			FetchedAt:    now,
-			Source:       source,
-		}
+		})
 		o.SetGPU(gpu, vram, count)
 		if hasPrice {
 			o.SetPrices(price*count, jarvisSpot(spot*count, hasSpot))

@@ -48,7 +48,7 @@ func TestParseJarvisLabs(t *testing.T) {
 	if err := json.Unmarshal([]byte(jarvisDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseJarvisLabs(resp, fixedNow, "https://backendprod.jarvislabs.net/misc/server_meta")
+	offers, err := parseJarvisLabs(resp, testOrigin(jarvislabsInfo, "https://backendprod.jarvislabs.net/misc/server_meta"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +118,10 @@ func TestParseJarvisLabsNothingUsable(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"server_meta": [{"gpu_type": "L4", "region": "india-01"}]}`), &resp); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := parseJarvisLabs(resp, fixedNow, "x"); err == nil {
+	if _, err := parseJarvisLabs(resp, testOrigin(jarvislabsInfo, "x")); err == nil {
 		t.Fatal("a catalogue without any priced row must be an error")
 	}
-	empty, err := parseJarvisLabs(jarvisResponse{}, fixedNow, "x")
+	empty, err := parseJarvisLabs(jarvisResponse{}, testOrigin(jarvislabsInfo, "x"))
 	if err != nil || len(empty) != 0 {
 		t.Fatalf("empty catalogue: %v, %d offers", err, len(empty))
 	}
@@ -159,7 +159,7 @@ func FuzzParseJarvisLabs(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseJarvisLabs(resp, fixedNow, "x")
+		offers, err := parseJarvisLabs(resp, testOrigin(jarvislabsInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -2,11 +2,9 @@ package adapters
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -15,29 +13,23 @@ import (
 // a Bearer token. The response maps instance type names to their specs, the
 // price in US cents per hour, and the regions that have capacity right now.
 // https://docs-api.lambda.ai/api/cloud#instanceTypes
-func init() {
-	register(Info{
-		Name:           "lambda",
-		DisplayName:    "Lambda",
-		DefaultBaseURL: "https://cloud.lambda.ai",
-		DocsURL:        "https://docs-api.lambda.ai/api/cloud#instanceTypes",
-		NeedsKey:       true,
-		KeyEnv:         "LAMBDA_API_KEY",
-		New:            func(c Config) Adapter { return newLambda(c) },
-	})
+var lambdaInfo = Info{
+	Name:           "lambda",
+	DisplayName:    "Lambda",
+	DefaultBaseURL: "https://cloud.lambda.ai",
+	DocsURL:        "https://docs-api.lambda.ai/api/cloud#instanceTypes",
+	NeedsKey:       true,
+	KeyEnv:         "LAMBDA_API_KEY",
+	sendKey:        bearer,
 }
 
-type lambda struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+func init() { register(lambdaInfo, newLambda) }
 
-func newLambda(cfg Config) *lambda {
-	return &lambda{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://cloud.lambda.ai"), "/"), cl: newClient("lambda", cfg)}
-}
+const lambdaPath = "/api/v1/instance-types"
 
-func (l *lambda) Name() string { return "lambda" }
+type lambda struct{ provider }
+
+func newLambda(cfg Config) *lambda { return &lambda{newProvider(lambdaInfo, cfg)} }
 
 type lambdaResponse struct {
 	Data map[string]lambdaEntry `json:"data"`
@@ -63,32 +55,15 @@ type lambdaEntry struct {
 }
 
 func (l *lambda) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if l.cfg.APIKey.IsZero() {
-		return nil, errorf("lambda", shared.ErrKindAuth, "no API key configured")
-	}
-	var resp lambdaResponse
-	err := l.cl.doJSON(ctx, call{
-		method: http.MethodGet,
-		url:    l.base + "/api/v1/instance-types",
-		header: http.Header{"Authorization": {"Bearer " + l.cfg.APIKey.Reveal()}},
-	}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	return parseLambda(resp, l.cfg.now(), l.base)
+	return fetchOne(ctx, &l.provider, lambdaPath, nil, parseLambda)
 }
 
 // parseLambda emits one offer per instance type and region with capacity;
 // an instance type sold out everywhere is kept as one "unavailable" offer in
 // region "any" so its price stays visible.
-func parseLambda(resp lambdaResponse, now time.Time, source string) ([]shared.Offer, error) {
-	names := make([]string, 0, len(resp.Data))
-	for k := range resp.Data {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+func parseLambda(resp lambdaResponse, at origin) ([]shared.Offer, error) {
 	var out []shared.Offer
-	for _, key := range names {
+	for _, key := range slices.Sorted(maps.Keys(resp.Data)) {
 		e := resp.Data[key]
 		it := e.InstanceType
 		name := it.Name
@@ -98,23 +73,20 @@ func parseLambda(resp lambdaResponse, now time.Time, source string) ([]shared.Of
 		if name == "" || it.Specs.GPUs <= 0 || it.PriceCentsPerHour <= 0 {
 			continue // CPU-only, unpriced or nameless types are not GPU offers
 		}
-		base := shared.Offer{
-			Provider:       "lambda",
+		base := at.stamp(shared.Offer{
 			InstanceType:   name,
 			VCPUs:          it.Specs.VCPUs,
 			RAMGB:          it.Specs.MemoryGiB,
 			DiskGB:         it.Specs.StorageGiB,
 			Currency:       "USD",
 			ComplianceTags: []string{"soc2"},
-			FetchedAt:      now,
-			Source:         source + "/api/v1/instance-types",
-		}
+		})
 		gpuName, mem := lambdaGPU(it.GPUDescription, it.Description)
 		base.SetGPU(gpuName, mem, it.Specs.GPUs)
 		base.SetPrices(float64(it.PriceCentsPerHour)/100, 0)
 		if len(e.Regions) == 0 {
 			o := base
-			o.ID = shared.OfferID("lambda", name, "any")
+			o.ID = at.id(name, "any")
 			o.SetLocation("any", shared.Location{})
 			o.Availability = shared.Unavailable
 			out = append(out, o)
@@ -125,7 +97,7 @@ func parseLambda(resp lambdaResponse, now time.Time, source string) ([]shared.Of
 				continue
 			}
 			o := base
-			o.ID = shared.OfferID("lambda", name, r.Name)
+			o.ID = at.id(name, r.Name)
 			loc := lambdaLocation(r.Name, r.Description)
 			o.SetLocation(r.Name, loc)
 			o.ComplianceTags = withGDPR(loc, base.ComplianceTags...)
@@ -134,7 +106,7 @@ func parseLambda(resp lambdaResponse, now time.Time, source string) ([]shared.Of
 		}
 	}
 	if len(resp.Data) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("lambda: %d instance types but none with GPUs and a price", len(resp.Data))
+		return nil, at.fail("%d instance types but none with GPUs and a price", len(resp.Data))
 	}
 	return out, nil
 }

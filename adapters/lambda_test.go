@@ -50,7 +50,7 @@ func TestParseLambda(t *testing.T) {
 	if err := json.Unmarshal([]byte(lambdaDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseLambda(resp, fixedNow, "https://cloud.lambda.ai")
+	offers, err := parseLambda(resp, testOrigin(lambdaInfo, "https://cloud.lambda.ai/api/v1/instance-types"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func FuzzParseLambda(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseLambda(resp, fixedNow, "x")
+		offers, err := parseLambda(resp, testOrigin(lambdaInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -20,31 +19,23 @@ import (
 // a stock_level and the price per server hour and month. The operation
 // documents filters only, no pages.
 // https://www.latitude.sh/docs/api-reference/get-plans
-func init() {
-	register(Info{
-		Name:           "latitude",
-		DisplayName:    "Latitude.sh",
-		DefaultBaseURL: "https://api.latitude.sh",
-		DocsURL:        "https://www.latitude.sh/docs/api-reference/get-plans",
-		NeedsKey:       true,
-		KeyEnv:         "LATITUDE_API_KEY",
-		New:            func(c Config) Adapter { return newLatitude(c) },
-	})
+var latitudeInfo = Info{
+	Name:           "latitude",
+	DisplayName:    "Latitude.sh",
+	DefaultBaseURL: "https://api.latitude.sh",
+	DocsURL:        "https://www.latitude.sh/docs/api-reference/get-plans",
+	NeedsKey:       true,
+	KeyEnv:         "LATITUDE_API_KEY",
+	sendKey:        bearer,
 }
+
+func init() { register(latitudeInfo, newLatitude) }
 
 const latitudePlansPath = "/plans"
 
-type latitude struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type latitude struct{ provider }
 
-func newLatitude(cfg Config) *latitude {
-	return &latitude{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://api.latitude.sh"), "/"), cl: newClient("latitude", cfg)}
-}
-
-func (l *latitude) Name() string { return "latitude" }
+func newLatitude(cfg Config) *latitude { return &latitude{newProvider(latitudeInfo, cfg)} }
 
 type latitudeResponse struct {
 	Data []latitudePlan `json:"data"`
@@ -83,12 +74,7 @@ type latitudePlan struct {
 
 func (p *latitudePlan) UnmarshalJSON(b []byte) error {
 	type plain latitudePlan
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		*p = latitudePlan{malformed: true}
-		return nil
-	}
-	*p = latitudePlan(v)
+	p.malformed = !decodeLenient(b, (*plain)(p))
 	return nil
 }
 
@@ -147,27 +133,16 @@ func latitudeParseSize(str string) float64 {
 }
 
 func (l *latitude) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if l.cfg.APIKey.IsZero() {
-		return nil, errorf("latitude", shared.ErrKindAuth, "no API key configured")
-	}
-	source := l.base + latitudePlansPath
 	var resp latitudeResponse
-	err := l.cl.doJSON(ctx, call{
+	err := l.send(ctx, call{
 		method: http.MethodGet,
-		url:    source + "?filter%5Bgpu%5D=true",
-		header: http.Header{
-			"Authorization": {"Bearer " + l.cfg.APIKey.Reveal()},
-			"Accept":        {"application/vnd.api+json, application/json"},
-		},
+		url:    l.base + latitudePlansPath + "?filter%5Bgpu%5D=true",
+		header: http.Header{"Accept": {"application/vnd.api+json, application/json"}}, // a JSON:API server
 	}, &resp)
 	if err != nil {
 		return nil, err
 	}
-	offers, err := parseLatitude(resp, l.cfg.now(), source)
-	if err != nil {
-		return nil, &Error{Provider: "latitude", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return parseLatitude(resp, l.origin(latitudePlansPath))
 }
 
 // parseLatitude emits one offer per GPU plan and site.
@@ -188,17 +163,17 @@ func (l *latitude) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: Latitude publishes no per-plan certifications here; sites in
 // Europe carry "gdpr".
-func parseLatitude(resp latitudeResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseLatitude(resp latitudeResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	for i := range resp.Data {
-		for _, o := range latitudeOffers(&resp.Data[i], now, source) {
+		for _, o := range latitudeOffers(&resp.Data[i], at) {
 			set.add(o)
 		}
 	}
-	return set.result("latitude", len(resp.Data), "plans but none with GPUs and a price")
+	return set.result(at, len(resp.Data), "plans but none with GPUs and a price")
 }
 
-func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offer {
+func latitudeOffers(p *latitudePlan, at origin) []shared.Offer {
 	a := &p.Attributes
 	slug := strings.TrimSpace(a.Slug)
 	name := strings.TrimSpace(a.Name)
@@ -212,15 +187,12 @@ func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offe
 	if ic := strings.TrimSpace(a.Specs.GPU.Interconnect); ic != "" {
 		gpu += " " + ic
 	}
-	base := shared.Offer{
-		Provider:     "latitude",
+	base := at.stamp(shared.Offer{
 		InstanceType: name,
 		VCPUs:        latitudeCores(a.Specs.CPU.Cores, a.Specs.CPU.Count),
 		RAMGB:        float64(a.Specs.Memory.Total),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	for _, d := range a.Specs.Drives {
 		if d.Count > 0 && d.Count < 1000 {
 			base.DiskGB += d.Count * float64(d.Size)
@@ -241,7 +213,7 @@ func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offe
 				continue
 			}
 			o := base
-			o.ID = shared.OfferID("latitude", slug, region)
+			o.ID = at.id(slug, region)
 			o.SetPrices(price, 0)
 			latitudeLocate(&o, region, shared.Locate(region, ""))
 			o.Availability = shared.Unavailable
@@ -250,7 +222,7 @@ func latitudeOffers(p *latitudePlan, now time.Time, source string) []shared.Offe
 		}
 		for _, site := range sites {
 			o := base
-			o.ID = shared.OfferID("latitude", slug, site.code)
+			o.ID = at.id(slug, site.code)
 			o.SetPrices(price, 0)
 			latitudeLocate(&o, site.code, latitudeLocation(site.code, r.Name))
 			o.Availability = shared.Unavailable

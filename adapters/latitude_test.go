@@ -126,7 +126,7 @@ func TestParseLatitude(t *testing.T) {
 	if err := json.Unmarshal([]byte(latitudeDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseLatitude(resp, fixedNow, "https://api.latitude.sh/plans")
+	offers, err := parseLatitude(resp, testOrigin(latitudeInfo, "https://api.latitude.sh/plans"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func FuzzParseLatitude(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseLatitude(resp, fixedNow, "x")
+		offers, err := parseLatitude(resp, testOrigin(latitudeInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -2,13 +2,11 @@ package adapters
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -21,34 +19,25 @@ import (
 // whole catalogue comes in one unpaged answer.
 // https://vm-docs.massedcompute.com/api/v1 (OpenAPI: Massed Compute VM API,
 // GPUInventoryV1).
-func init() {
-	register(Info{
-		Name:           "massedcompute",
-		DisplayName:    "Massed Compute",
-		DefaultBaseURL: massedDefaultBase,
-		DocsURL:        "https://vm-docs.massedcompute.com/api/v1",
-		NeedsKey:       true,
-		KeyEnv:         "MASSED_COMPUTE_API_KEY",
-		New:            func(c Config) Adapter { return newMassedCompute(c) },
-	})
+var massedcomputeInfo = Info{
+	Name:           "massedcompute",
+	DisplayName:    "Massed Compute",
+	DefaultBaseURL: "https://vm.massedcompute.com/api/v1",
+	DocsURL:        "https://vm-docs.massedcompute.com/api/v1",
+	NeedsKey:       true,
+	KeyEnv:         "MASSED_COMPUTE_API_KEY",
+	sendKey:        bearer,
 }
 
-const (
-	massedDefaultBase   = "https://vm.massedcompute.com/api/v1"
-	massedInventoryPath = "/gpu-inventory"
-)
+func init() { register(massedcomputeInfo, newMassedCompute) }
 
-type massedCompute struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+const massedInventoryPath = "/gpu-inventory"
+
+type massedCompute struct{ provider }
 
 func newMassedCompute(cfg Config) *massedCompute {
-	return &massedCompute{cfg: cfg, base: strings.TrimRight(cfg.baseURL(massedDefaultBase), "/"), cl: newClient("massedcompute", cfg)}
+	return &massedCompute{newProvider(massedcomputeInfo, cfg)}
 }
-
-func (m *massedCompute) Name() string { return "massedcompute" }
 
 type massedResponse struct {
 	GPUInventory map[string]massedProduct `json:"gpu_inventory"`
@@ -79,34 +68,12 @@ type massedProduct struct {
 // the whole inventory: it is flagged and skipped.
 func (p *massedProduct) UnmarshalJSON(b []byte) error {
 	type plain massedProduct
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		*p = massedProduct{malformed: true}
-		return nil
-	}
-	*p = massedProduct(v)
+	p.malformed = !decodeLenient(b, (*plain)(p))
 	return nil
 }
 
 func (m *massedCompute) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if m.cfg.APIKey.IsZero() {
-		return nil, errorf("massedcompute", shared.ErrKindAuth, "no API key configured")
-	}
-	source := m.base + massedInventoryPath
-	var resp massedResponse
-	err := m.cl.doJSON(ctx, call{
-		method: http.MethodGet,
-		url:    source,
-		header: http.Header{"Authorization": {"Bearer " + m.cfg.APIKey.Reveal()}},
-	}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	offers, err := parseMassedCompute(resp, m.cfg.now(), source)
-	if err != nil {
-		return nil, &Error{Provider: "massedcompute", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return fetchOne(ctx, &m.provider, massedInventoryPath, nil, parseMassedCompute)
 }
 
 // parseMassedCompute emits one offer per GPU product and region with
@@ -126,25 +93,20 @@ func (m *massedCompute) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: Massed Compute publishes no certification, so no tags; all
 // its regions are in the US.
-func parseMassedCompute(resp massedResponse, now time.Time, source string) ([]shared.Offer, error) {
-	keys := make([]string, 0, len(resp.GPUInventory))
-	for k := range resp.GPUInventory {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+func parseMassedCompute(resp massedResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(resp.GPUInventory)) {
 		p := resp.GPUInventory[key]
-		for _, o := range massedProductOffers(key, &p, now, source) {
+		for _, o := range massedProductOffers(key, &p, at) {
 			set.add(o)
 		}
 	}
-	return set.result("massedcompute", len(resp.GPUInventory), "products but none with GPUs and a price")
+	return set.result(at, len(resp.GPUInventory), "products but none with GPUs and a price")
 }
 
 // massedProductOffers converts one product; the caller validates each offer
 // (offerSet.add).
-func massedProductOffers(key string, p *massedProduct, now time.Time, source string) []shared.Offer {
+func massedProductOffers(key string, p *massedProduct, at origin) []shared.Offer {
 	it := p.InstanceType
 	name := strings.TrimSpace(it.Name)
 	if name == "" {
@@ -158,17 +120,14 @@ func massedProductOffers(key string, p *massedProduct, now time.Time, source str
 	if !ok {
 		return nil // CPU plan or a description we cannot read
 	}
-	base := shared.Offer{
-		Provider:       "massedcompute",
+	base := at.stamp(shared.Offer{
 		InstanceType:   name,
 		VCPUs:          round2(it.Specs.VCPUCount),
 		RAMGB:          round2(it.Specs.MemoryGiB),
 		DiskGB:         round2(it.Specs.StorageGB),
 		Currency:       "USD",
 		ComplianceTags: []string{},
-		FetchedAt:      now,
-		Source:         source,
-	}
+	})
 	base.SetGPU(g.lookupName, g.memGB, g.count)
 	base.ProviderGPUName = g.providerName
 	base.SetPrices(price, 0)
@@ -176,7 +135,7 @@ func massedProductOffers(key string, p *massedProduct, now time.Time, source str
 
 	if len(p.Regions) == 0 {
 		o := base
-		o.ID = shared.OfferID("massedcompute", name, "any")
+		o.ID = at.id(name, "any")
 		o.SetLocation("any", shared.Location{})
 		o.Availability = shared.Unavailable
 		return []shared.Offer{o}
@@ -189,7 +148,7 @@ func massedProductOffers(key string, p *massedProduct, now time.Time, source str
 		}
 		o := base
 		o.ComplianceTags = []string{}
-		o.ID = shared.OfferID("massedcompute", name, region)
+		o.ID = at.id(name, region)
 		o.SetLocation(region, massedLocation(region, r.Description))
 		o.Availability = massedAvailability(p.CapacityAvailable)
 		out = append(out, o)

@@ -79,7 +79,7 @@ func TestParseMassedCompute(t *testing.T) {
 	if err := json.Unmarshal([]byte(massedDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseMassedCompute(resp, fixedNow, "https://vm.massedcompute.com/api/v1/gpu-inventory")
+	offers, err := parseMassedCompute(resp, testOrigin(massedcomputeInfo, "https://vm.massedcompute.com/api/v1/gpu-inventory"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func FuzzParseMassedCompute(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseMassedCompute(resp, fixedNow, "x")
+		offers, err := parseMassedCompute(resp, testOrigin(massedcomputeInfo, "x"))
 		if err != nil {
 			return
 		}

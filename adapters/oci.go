@@ -3,12 +3,9 @@ package adapters
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -37,54 +34,34 @@ import (
 // shared.Available. Spot: shapes carry an allowPreemptible flag, but neither
 // file carries a preemptible price (OCI's documented 50% discount is a
 // billing rule, not data), so no spot price is reported.
-func init() {
-	register(Info{
-		Name:           "oci",
-		DisplayName:    "Oracle Cloud Infrastructure",
-		DefaultBaseURL: ociDefaultBase,
-		DocsURL:        "https://www.oracle.com/cloud/costestimator.html",
-		New:            func(c Config) Adapter { return newOCI(c) },
-	})
+var ociInfo = Info{
+	Name:           "oci",
+	DisplayName:    "Oracle Cloud Infrastructure",
+	DefaultBaseURL: "https://www.oracle.com",
+	DocsURL:        "https://www.oracle.com/cloud/costestimator.html",
 }
 
+func init() { register(ociInfo, newOCI) }
+
 const (
-	ociDefaultBase  = "https://www.oracle.com"
 	ociShapesPath   = "/a/ocom/docs/cloudestimator2/data/shapes.json"
 	ociProductsPath = "/a/ocom/docs/cloudestimator2/data/products.json"
 )
 
-type ociAdapter struct {
-	base    string
-	regions []string
-	now     func() time.Time
-	cl      *client
-}
+type ociAdapter struct{ provider }
 
-func newOCI(cfg Config) *ociAdapter {
-	return &ociAdapter{
-		base:    strings.TrimRight(cfg.baseURL(ociDefaultBase), "/"),
-		regions: cfg.Regions,
-		now:     cfg.now,
-		cl:      newClient("oci", cfg),
-	}
-}
-
-func (a *ociAdapter) Name() string { return "oci" }
+func newOCI(cfg Config) *ociAdapter { return &ociAdapter{newProvider(ociInfo, cfg)} }
 
 func (a *ociAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	var shapes ociShapeList
-	if err := a.cl.doJSON(ctx, call{method: http.MethodGet, url: a.base + ociShapesPath}, &shapes); err != nil {
+	if err := a.get(ctx, ociShapesPath, &shapes); err != nil {
 		return nil, err
 	}
 	var products ociProductList
-	if err := a.cl.doJSON(ctx, call{method: http.MethodGet, url: a.base + ociProductsPath}, &products); err != nil {
+	if err := a.get(ctx, ociProductsPath, &products); err != nil {
 		return nil, err
 	}
-	offers, err := parseOCI(shapes, products, a.regions, a.now(), a.base+ociProductsPath)
-	if err != nil {
-		return nil, &Error{Provider: "oci", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return parseOCI(shapes, products, a.cfg.Regions, a.origin(ociProductsPath))
 }
 
 type ociShapeList struct {
@@ -173,7 +150,7 @@ var errOCINoOffers = errors.New("no GPU shape could be priced")
 // parseOCI joins GPU shapes to their USD part prices and emits one offer per
 // shape and region. Shapes that are hidden, not ACTIVE, CPU-only, or whose
 // parts lack an hourly USD price are skipped.
-func parseOCI(shapes ociShapeList, products ociProductList, regions []string, now time.Time, source string) ([]shared.Offer, error) {
+func parseOCI(shapes ociShapeList, products ociProductList, regions []string, at origin) ([]shared.Offer, error) {
 	byPart := make(map[string]*ociProduct, len(products.Items))
 	for i := range products.Items {
 		p := &products.Items[i]
@@ -190,10 +167,10 @@ func parseOCI(shapes ociShapeList, products ociProductList, regions []string, no
 			continue
 		}
 		gpuShapes++
-		base.FetchedAt, base.Source = now, source
+		base = at.stamp(base)
 		for _, region := range regions {
 			o := base
-			o.ID = shared.OfferID("oci", o.InstanceType, region)
+			o.ID = at.id(o.InstanceType, region)
 			loc := ociLocation(region)
 			o.SetLocation(region, loc)
 			o.ComplianceTags = append([]string(nil), ociCompliance...)
@@ -206,7 +183,7 @@ func parseOCI(shapes ociShapeList, products ociProductList, regions []string, no
 		}
 	}
 	if gpuShapes == 0 && len(shapes.Items) > 0 {
-		return nil, fmt.Errorf("oci: %d shapes, %d products: %w", len(shapes.Items), len(products.Items), errOCINoOffers)
+		return nil, at.fail("%d shapes, %d products: %w", len(shapes.Items), len(products.Items), errOCINoOffers)
 	}
 	return set.offers(), nil
 }
@@ -231,7 +208,7 @@ func ociShapeOffer(s *ociShape, byPart map[string]*ociProduct) (shared.Offer, bo
 	if !ok {
 		return shared.Offer{}, false
 	}
-	o := shared.Offer{Provider: "oci", InstanceType: name, RAMGB: max(float64(s.BundleMemoryQty), 0), Currency: "USD", Availability: shared.Available}
+	o := shared.Offer{InstanceType: name, RAMGB: max(float64(s.BundleMemoryQty), 0), Currency: "USD", Availability: shared.Available}
 	gpuName := ociGPUName(name)
 	if gpuName == "" {
 		gpuName = ociGPUNameFromProduct(gpuPart.DisplayName)

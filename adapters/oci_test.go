@@ -171,7 +171,7 @@ func TestParseOCI(t *testing.T) {
 	// Duplicates, case and blanks in the configured regions are tolerated;
 	// xx-newcity-1 stands for a region newer than the location table.
 	regions := []string{"us-ashburn-1", "eu-frankfurt-1", " AP-TOKYO-1 ", "us-ashburn-1", "", "xx-newcity-1"}
-	offers, err := parseOCI(shapes, products, regions, fixedNow, ociTestSource)
+	offers, err := parseOCI(shapes, products, regions, testOrigin(ociInfo, ociTestSource))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestParseOCI(t *testing.T) {
 
 func TestParseOCIDefaultRegions(t *testing.T) {
 	shapes, products := ociDocs(t)
-	offers, err := parseOCI(shapes, products, nil, fixedNow, ociTestSource)
+	offers, err := parseOCI(shapes, products, nil, testOrigin(ociInfo, ociTestSource))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestParseOCINoGPUShapes(t *testing.T) {
 		"products":[{"partNumber":"B88317","qty":8,"type":{"value":"ocpu"}}]}]}`), &shapes); err != nil {
 		t.Fatal(err)
 	}
-	_, err := parseOCI(shapes, ociProductList{}, nil, fixedNow, ociTestSource)
+	_, err := parseOCI(shapes, ociProductList{}, nil, testOrigin(ociInfo, ociTestSource))
 	if !errors.Is(err, errOCINoOffers) {
 		t.Fatalf("got %v, want errOCINoOffers: a file without GPU shapes means the format changed", err)
 	}
@@ -406,7 +406,7 @@ func FuzzParseOCI(f *testing.F) {
 		if json.Unmarshal(shapesJSON, &shapes) != nil || json.Unmarshal(productsJSON, &products) != nil {
 			return
 		}
-		offers, err := parseOCI(shapes, products, []string{"us-ashburn-1", "eu-frankfurt-1"}, fixedNow, "x")
+		offers, err := parseOCI(shapes, products, []string{"us-ashburn-1", "eu-frankfurt-1"}, testOrigin(ociInfo, "x"))
 		if err != nil {
 			return
 		}

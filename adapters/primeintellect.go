@@ -2,19 +2,14 @@ package adapters
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
 
 const (
-	piDefaultBase = "https://api.primeintellect.ai"
-	piGPUsPath    = "/api/v1/availability/gpus"
+	piGPUsPath = "/api/v1/availability/gpus"
 	// piPageSize is the largest page_size the endpoint accepts.
 	piPageSize = 100
 	// piMaxPages bounds one fetch; the whole market is a few hundred offers.
@@ -34,29 +29,23 @@ const (
 // configuration (provider, cloudId, data centre, GPU type, socket, count)
 // with its hourly price for the whole configuration and a stock level.
 // https://docs.primeintellect.ai/api-reference/check-gpu-availability
-func init() {
-	register(Info{
-		Name:           "primeintellect",
-		DisplayName:    "Prime Intellect",
-		DefaultBaseURL: piDefaultBase,
-		DocsURL:        "https://docs.primeintellect.ai/api-reference/availability/get-gpu-availability",
-		NeedsKey:       true,
-		KeyEnv:         "PRIME_API_KEY",
-		New:            func(c Config) Adapter { return newPrimeIntellect(c) },
-	})
+var primeintellectInfo = Info{
+	Name:           "primeintellect",
+	DisplayName:    "Prime Intellect",
+	DefaultBaseURL: "https://api.primeintellect.ai",
+	DocsURL:        "https://docs.primeintellect.ai/api-reference/availability/get-gpu-availability",
+	NeedsKey:       true,
+	KeyEnv:         "PRIME_API_KEY",
+	sendKey:        bearer,
 }
 
-type primeIntellect struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+func init() { register(primeintellectInfo, newPrimeIntellect) }
+
+type primeIntellect struct{ provider }
 
 func newPrimeIntellect(cfg Config) *primeIntellect {
-	return &primeIntellect{cfg: cfg, base: strings.TrimRight(cfg.baseURL(piDefaultBase), "/"), cl: newClient("primeintellect", cfg)}
+	return &primeIntellect{newProvider(primeintellectInfo, cfg)}
 }
-
-func (p *primeIntellect) Name() string { return "primeintellect" }
 
 // piPage is one page of the GPU availability listing.
 type piPage struct {
@@ -100,31 +89,18 @@ type piResource struct {
 
 func (o *piOffer) UnmarshalJSON(b []byte) error {
 	type plain piOffer
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*o = piOffer{malformed: true}
-		return nil
-	}
-	*o = piOffer(p)
+	o.malformed = !decodeLenient(b, (*plain)(o))
 	return nil
 }
 
 func (p *primeIntellect) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if p.cfg.APIKey.IsZero() {
-		return nil, errorf("primeintellect", shared.ErrKindAuth, "no API key configured")
-	}
 	var all []piOffer
 	for page := 1; ; page++ {
 		if page > piMaxPages {
-			return nil, errorf("primeintellect", shared.ErrKindUpstream, "more than %d pages of offers", piMaxPages)
+			return nil, p.errorf(shared.ErrKindUpstream, "more than %d pages of offers", piMaxPages)
 		}
 		var resp piPage
-		err := p.cl.doJSON(ctx, call{
-			method: http.MethodGet,
-			url:    p.base + piGPUsPath + "?page=" + strconv.Itoa(page) + "&page_size=" + strconv.Itoa(piPageSize),
-			header: http.Header{"Authorization": {"Bearer " + p.cfg.APIKey.Reveal()}},
-		}, &resp)
-		if err != nil {
+		if err := p.get(ctx, piGPUsPath+"?page="+strconv.Itoa(page)+"&page_size="+strconv.Itoa(piPageSize), &resp); err != nil {
 			return nil, err
 		}
 		all = append(all, resp.Items...)
@@ -132,17 +108,13 @@ func (p *primeIntellect) Fetch(ctx context.Context) ([]shared.Offer, error) {
 			break
 		}
 	}
-	offers, err := parsePrimeIntellect(all, p.cfg.now(), p.base+piGPUsPath)
-	if err != nil {
-		return nil, errorf("primeintellect", shared.ErrKindUpstream, "%w", err)
-	}
-	return offers, nil
+	return parsePrimeIntellect(all, p.origin(piGPUsPath))
 }
 
 // parsePrimeIntellect emits one offer per item. CPU nodes, unpriced items and
 // items priced in another currency are skipped. When the same configuration
 // is listed twice, the cheaper listing is kept.
-func parsePrimeIntellect(items []piOffer, now time.Time, source string) ([]shared.Offer, error) {
+func parsePrimeIntellect(items []piOffer, at origin) ([]shared.Offer, error) {
 	var out []shared.Offer
 	index := map[string]int{}
 	for i := range items {
@@ -175,18 +147,15 @@ func parsePrimeIntellect(items []piOffer, now time.Time, source string) ([]share
 		if spot {
 			parts = append(parts, "spot")
 		}
-		o := shared.Offer{
-			ID:           shared.OfferID("primeintellect", parts...),
-			Provider:     "primeintellect",
+		o := at.stamp(shared.Offer{
+			ID:           at.id(parts...),
 			InstanceType: cloud,
 			VCPUs:        max(it.VCPU.DefaultCount, 0),
 			RAMGB:        max(it.Memory.DefaultCount, 0),
 			DiskGB:       max(it.Disk.DefaultCount, 0),
 			Currency:     "USD",
 			Availability: piAvailability(it.StockStatus),
-			FetchedAt:    now,
-			Source:       source,
-		}
+		})
 		if provider != "" {
 			o.InstanceType = provider + ":" + cloud
 		}
@@ -216,7 +185,7 @@ func parsePrimeIntellect(items []piOffer, now time.Time, source string) ([]share
 		out = append(out, o)
 	}
 	if len(items) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("%d availability items but none with a GPU and a USD price", len(items))
+		return nil, at.fail("%d availability items but none with a GPU and a USD price", len(items))
 	}
 	return out, nil
 }

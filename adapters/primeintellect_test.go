@@ -79,7 +79,7 @@ func TestParsePrimeIntellect(t *testing.T) {
 	if err := json.Unmarshal([]byte(piDocPayload), &page); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parsePrimeIntellect(page.Items, fixedNow, "https://api.primeintellect.ai/api/v1/availability/gpus")
+	offers, err := parsePrimeIntellect(page.Items, testOrigin(primeintellectInfo, "https://api.primeintellect.ai/api/v1/availability/gpus"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func FuzzParsePrimeIntellect(f *testing.F) {
 		if json.Unmarshal(b, &page) != nil {
 			return
 		}
-		offers, err := parsePrimeIntellect(page.Items, fixedNow, "x")
+		offers, err := parsePrimeIntellect(page.Items, testOrigin(primeintellectInfo, "x"))
 		if err != nil {
 			return
 		}

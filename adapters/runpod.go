@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -24,16 +24,18 @@ import (
 // are split into chunks of runpodAliasesPerRequest so a request stays small.
 // GraphQL errors arrive as HTTP 200 with {"errors": [...]}; they fail the
 // fetch. https://docs.runpod.io/sdks/graphql/manage-pods
-func init() {
-	register(Info{
-		Name:           "runpod",
-		DisplayName:    "RunPod",
-		DefaultBaseURL: "https://api.runpod.io",
-		DocsURL:        "https://docs.runpod.io/sdks/graphql/manage-pods",
-		KeyEnv:         "RUNPOD_API_KEY",
-		New:            func(c Config) Adapter { return newRunPod(c) },
-	})
+var runpodInfo = Info{
+	Name:           "runpod",
+	DisplayName:    "RunPod",
+	DefaultBaseURL: "https://api.runpod.io",
+	DocsURL:        "https://docs.runpod.io/sdks/graphql/manage-pods",
+	KeyEnv:         "RUNPOD_API_KEY",
+	sendKey:        bearer,
 }
+
+func init() { register(runpodInfo, newRunPod) }
+
+const runpodPath = "/graphql"
 
 // runpodCounts are the pod sizes offered, where a type's maxGpuCount allows.
 var runpodCounts = []int{1, 2, 4, 8}
@@ -44,17 +46,9 @@ const runpodAliasesPerRequest = 50
 // runpodMaxSlots bounds the whole fan-out against a runaway location list.
 const runpodMaxSlots = 2000
 
-type runpod struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type runpod struct{ provider }
 
-func newRunPod(cfg Config) *runpod {
-	return &runpod{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://api.runpod.io"), "/"), cl: newClient("runpod", cfg)}
-}
-
-func (r *runpod) Name() string { return "runpod" }
+func newRunPod(cfg Config) *runpod { return &runpod{newProvider(runpodInfo, cfg)} }
 
 // runpodCatalog is the data of the catalog query.
 type runpodCatalog struct {
@@ -248,7 +242,7 @@ func (r *runpod) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	}
 	slots := runpodSlots(cat)
 	if len(slots) > runpodMaxSlots {
-		return nil, errorf("runpod", shared.ErrKindUpstream, "%d price slots exceed the bound of %d", len(slots), runpodMaxSlots)
+		return nil, r.errorf(shared.ErrKindUpstream, "%d price slots exceed the bound of %d", len(slots), runpodMaxSlots)
 	}
 	var priced []runpodPricedType
 	for start := 0; start < len(slots); start += runpodAliasesPerRequest {
@@ -261,46 +255,34 @@ func (r *runpod) Fetch(ctx context.Context) ([]shared.Offer, error) {
 		}
 		priced = append(priced, data.GPUTypes...)
 	}
-	offers, err := parseRunPod(cat, priced, r.cfg.now(), r.base+"/graphql")
-	if err != nil {
-		return nil, errorf("runpod", shared.ErrKindUpstream, "%w", err)
-	}
-	return offers, nil
+	return parseRunPod(cat, priced, r.origin(runpodPath))
 }
 
 // query posts one GraphQL query and decodes its data into out. An answer
 // with "errors" fails even when it also carries partial data.
 func (r *runpod) query(ctx context.Context, q string, out any) error {
-	body, err := json.Marshal(map[string]string{"query": q})
-	if err != nil {
-		return errorf("runpod", shared.ErrKindInternal, "encoding query: %w", err)
-	}
-	h := http.Header{}
-	if !r.cfg.APIKey.IsZero() {
-		h.Set("Authorization", "Bearer "+r.cfg.APIKey.Reveal())
-	}
 	var resp struct {
 		Data   json.RawMessage      `json:"data"`
 		Errors []runpodGraphQLError `json:"errors"`
 	}
-	if err := r.cl.doJSON(ctx, call{method: http.MethodPost, url: r.base + "/graphql", body: body, header: h}, &resp); err != nil {
+	if err := r.post(ctx, runpodPath, map[string]string{"query": q}, &resp); err != nil {
 		return err
 	}
 	if len(resp.Errors) > 0 {
-		return runpodGraphQLFailure(resp.Errors)
+		return r.graphQLFailure(resp.Errors)
 	}
 	if len(resp.Data) == 0 || string(resp.Data) == "null" {
-		return errorf("runpod", shared.ErrKindUpstream, "GraphQL answer without data")
+		return r.errorf(shared.ErrKindUpstream, "GraphQL answer without data")
 	}
 	if err := json.Unmarshal(resp.Data, out); err != nil {
-		return errorf("runpod", shared.ErrKindUpstream, "decoding GraphQL data: %w", err)
+		return r.errorf(shared.ErrKindUpstream, "decoding GraphQL data: %w", err)
 	}
 	return nil
 }
 
-// runpodGraphQLFailure turns GraphQL errors into an adapter error; an
+// graphQLFailure turns GraphQL errors into an adapter error; an
 // authentication complaint is an auth error, anything else upstream.
-func runpodGraphQLFailure(errs []runpodGraphQLError) *Error {
+func (r *runpod) graphQLFailure(errs []runpodGraphQLError) *Error {
 	msg := errs[0].Message
 	if r := []rune(msg); len(r) > 200 {
 		msg = string(r[:200]) + "…"
@@ -312,7 +294,7 @@ func runpodGraphQLFailure(errs []runpodGraphQLError) *Error {
 			kind = shared.ErrKindAuth
 		}
 	}
-	return &Error{Provider: "runpod", Kind: kind, Err: fmt.Errorf("GraphQL error (%d): %s", len(errs), msg)}
+	return r.errorf(kind, "GraphQL error (%d): %s", len(errs), msg)
 }
 
 // runpodAvailability maps lowestPrice.stockStatus: "High" and "Medium" are
@@ -336,7 +318,7 @@ func runpodPrice(p float64) bool { return p > 0 && p < 10000 }
 // that RunPod reports stock for (stockStatus not null). A type sold out at
 // every location of a cloud keeps one single-GPU "unavailable" offer in
 // region "any" at its list price, so the price stays visible.
-func parseRunPod(cat runpodCatalog, priced []runpodPricedType, now time.Time, source string) ([]shared.Offer, error) {
+func parseRunPod(cat runpodCatalog, priced []runpodPricedType, at origin) ([]shared.Offer, error) {
 	slots := map[string]runpodSlot{}
 	for _, s := range runpodSlots(cat) {
 		slots[s.alias()] = s
@@ -373,12 +355,7 @@ func parseRunPod(cat runpodCatalog, priced []runpodPricedType, now time.Time, so
 	for _, id := range ids {
 		t := types[id]
 		stocked := map[bool]bool{}
-		aliases := make([]string, 0, len(quotes[id]))
-		for a := range quotes[id] {
-			aliases = append(aliases, a)
-		}
-		sort.Strings(aliases)
-		for _, a := range aliases {
+		for _, a := range slices.Sorted(maps.Keys(quotes[id])) {
 			s, ok := slots[a]
 			q := quotes[id][a]
 			if !ok || q == nil || q.StockStatus == nil || strings.TrimSpace(*q.StockStatus) == "" {
@@ -387,7 +364,7 @@ func parseRunPod(cat runpodCatalog, priced []runpodPricedType, now time.Time, so
 			if s.Count > t.maxCount(s.Secure) && t.maxCount(s.Secure) > 0 {
 				continue
 			}
-			o, ok := runpodOffer(t, s, q, now, source)
+			o, ok := runpodOffer(t, s, q, at)
 			if !ok {
 				continue
 			}
@@ -399,14 +376,14 @@ func parseRunPod(cat runpodCatalog, priced []runpodPricedType, now time.Time, so
 			if stocked[secure] || !t.offeredIn(secure) {
 				continue
 			}
-			if o, ok := runpodOffer(t, runpodSlot{Secure: secure, Location: "any", Count: 1}, nil, now, source); ok {
+			if o, ok := runpodOffer(t, runpodSlot{Secure: secure, Location: "any", Count: 1}, nil, at); ok {
 				o.Availability = shared.Unavailable
 				out = append(out, o)
 			}
 		}
 	}
 	if len(cat.GPUTypes) > 0 && len(out) == 0 {
-		return nil, fmt.Errorf("%d GPU types but none with a price", len(cat.GPUTypes))
+		return nil, at.fail("%d GPU types but none with a price", len(cat.GPUTypes))
 	}
 	return out, nil
 }
@@ -439,7 +416,7 @@ func (t runpodGPUType) listPrices(secure bool) (float64, float64) {
 // runpodOffer builds the offer for one slot; q may be nil for the "any"
 // placeholder. The location's own quote wins over the type's list price.
 // ok is false when there is neither an on-demand nor a spot price.
-func runpodOffer(t runpodGPUType, s runpodSlot, q *runpodQuote, now time.Time, source string) (shared.Offer, bool) {
+func runpodOffer(t runpodGPUType, s runpodSlot, q *runpodQuote, at origin) (shared.Offer, bool) {
 	onDemand, spot := t.listPrices(s.Secure)
 	if q != nil {
 		if runpodPrice(q.UninterruptablePrice) {
@@ -467,14 +444,11 @@ func runpodOffer(t runpodGPUType, s runpodSlot, q *runpodQuote, now time.Time, s
 		name = t.ID
 	}
 	n := float64(s.Count)
-	o := shared.Offer{
-		ID:           shared.OfferID("runpod", cloud, s.Location, t.ID, strconv.Itoa(s.Count)),
-		Provider:     "runpod",
+	o := at.stamp(shared.Offer{
+		ID:           at.id(cloud, s.Location, t.ID, strconv.Itoa(s.Count)),
 		InstanceType: fmt.Sprintf("%dx %s (%s cloud)", s.Count, name, cloud),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	mem := t.MemoryInGb
 	if mem < 0 || mem > 4096 {
 		mem = 0

@@ -126,7 +126,7 @@ func TestRunPodSlotsAndQuery(t *testing.T) {
 
 func TestParseRunPod(t *testing.T) {
 	cat, priced := decodeRunPodFixture(t)
-	offers, err := parseRunPod(cat, priced, fixedNow, "https://api.runpod.io/graphql")
+	offers, err := parseRunPod(cat, priced, testOrigin(runpodInfo, "https://api.runpod.io/graphql"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func FuzzParseRunPod(f *testing.F) {
 		if json.Unmarshal(b, &in) != nil {
 			return
 		}
-		offers, err := parseRunPod(in.Catalog, in.Prices, fixedNow, "x")
+		offers, err := parseRunPod(in.Catalog, in.Prices, testOrigin(runpodInfo, "x"))
 		if err != nil {
 			return
 		}

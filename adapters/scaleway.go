@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -22,20 +21,19 @@ import (
 // both paged with page and per_page (at most 100) up to total_count. The
 // secret key is sent as "X-Auth-Token".
 // https://www.scaleway.com/en/developers/api/instance/instance-types
-func init() {
-	register(Info{
-		Name:           "scaleway",
-		DisplayName:    "Scaleway",
-		DefaultBaseURL: scwDefaultBase,
-		DocsURL:        "https://www.scaleway.com/en/developers/api/instance/instance-types",
-		NeedsKey:       true,
-		KeyEnv:         "SCW_SECRET_KEY",
-		New:            func(c Config) Adapter { return newScaleway(c) },
-	})
+var scalewayInfo = Info{
+	Name:           "scaleway",
+	DisplayName:    "Scaleway",
+	DefaultBaseURL: "https://api.scaleway.com",
+	DocsURL:        "https://www.scaleway.com/en/developers/api/instance/instance-types",
+	NeedsKey:       true,
+	KeyEnv:         "SCW_SECRET_KEY",
+	sendKey:        keyScheme{header: "X-Auth-Token"},
 }
 
+func init() { register(scalewayInfo, newScaleway) }
+
 const (
-	scwDefaultBase   = "https://api.scaleway.com"
 	scwPageSize      = 100 // the documented maximum
 	scwMaxPages      = 100
 	scwParallelZones = 3
@@ -51,22 +49,13 @@ var scwDefaultZones = []string{
 }
 
 type scaleway struct {
-	cfg      Config
-	base     string
-	cl       *client
+	provider
 	pageSize int
 }
 
 func newScaleway(cfg Config) *scaleway {
-	return &scaleway{
-		cfg:      cfg,
-		base:     strings.TrimRight(cfg.baseURL(scwDefaultBase), "/"),
-		cl:       newClient("scaleway", cfg),
-		pageSize: scwPageSize,
-	}
+	return &scaleway{provider: newProvider(scalewayInfo, cfg), pageSize: scwPageSize}
 }
-
-func (s *scaleway) Name() string { return "scaleway" }
 
 // scwServersResponse is one page of products/servers.
 type scwServersResponse struct {
@@ -93,12 +82,7 @@ type scwServerType struct {
 
 func (t *scwServerType) UnmarshalJSON(b []byte) error {
 	type plain scwServerType
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*t = scwServerType{malformed: true}
-		return nil
-	}
-	*t = scwServerType(p)
+	t.malformed = !decodeLenient(b, (*plain)(t))
 	return nil
 }
 
@@ -124,11 +108,8 @@ func (a *scwAvailability) UnmarshalJSON(b []byte) error {
 }
 
 func (s *scaleway) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if s.cfg.APIKey.IsZero() {
-		return nil, errorf("scaleway", shared.ErrKindAuth, "no secret key configured")
-	}
 	zones := s.zones()
-	now := s.cfg.now()
+	at := s.origin("")
 	offers := make([][]shared.Offer, len(zones))
 	errs := make([]error, len(zones))
 	sem := make(chan struct{}, scwParallelZones)
@@ -142,7 +123,7 @@ func (s *scaleway) Fetch(ctx context.Context) ([]shared.Offer, error) {
 				errs[i] = s.cl.transportError(ctx, s.base, ctx.Err())
 				return
 			}
-			offers[i], errs[i] = s.fetchZone(ctx, zone, now)
+			offers[i], errs[i] = s.fetchZone(ctx, zone, at)
 		})
 	}
 	wg.Wait()
@@ -195,11 +176,10 @@ func scwValidZone(z string) bool {
 
 // fetchZone reads a zone's Instance types and their availability; both
 // must succeed for the zone to count.
-func (s *scaleway) fetchZone(ctx context.Context, zone string, now time.Time) ([]shared.Offer, error) {
-	source := s.base + "/instance/v1/zones/" + zone + "/products/servers"
-	header := http.Header{"X-Auth-Token": {s.cfg.APIKey.Reveal()}}
+func (s *scaleway) fetchZone(ctx context.Context, zone string, at origin) ([]shared.Offer, error) {
+	path := "/instance/v1/zones/" + zone + "/products/servers"
 	types := scwServersResponse{Servers: map[string]scwServerType{}}
-	err := s.pages(ctx, source, header, func(body []byte) (int, int, error) {
+	err := s.pages(ctx, path, func(body []byte) (int, int, error) {
 		var page scwServersResponse
 		if err := json.Unmarshal(body, &page); err != nil {
 			return 0, 0, err
@@ -213,7 +193,7 @@ func (s *scaleway) fetchZone(ctx context.Context, zone string, now time.Time) ([
 		return nil, err
 	}
 	avail := scwAvailabilityResponse{Servers: map[string]scwAvailability{}}
-	err = s.pages(ctx, source+"/availability", header, func(body []byte) (int, int, error) {
+	err = s.pages(ctx, path+"/availability", func(body []byte) (int, int, error) {
 		var page scwAvailabilityResponse
 		if err := json.Unmarshal(body, &page); err != nil {
 			return 0, 0, err
@@ -226,30 +206,29 @@ func (s *scaleway) fetchZone(ctx context.Context, zone string, now time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	return parseScaleway(zone, types, avail, now, source), nil
+	return parseScaleway(zone, types, avail, at.under(path)), nil
 }
 
 // pages requests page 1, 2, … of a listing until the entries seen reach
 // total_count or a page comes back empty; add decodes one page and returns
 // its entry count and the total.
-func (s *scaleway) pages(ctx context.Context, u string, header http.Header, add func([]byte) (int, int, error)) error {
+func (s *scaleway) pages(ctx context.Context, path string, add func([]byte) (int, int, error)) error {
 	seen := 0
 	for page := 1; page <= scwMaxPages; page++ {
 		var raw json.RawMessage
-		q := "?page=" + strconv.Itoa(page) + "&per_page=" + strconv.Itoa(s.pageSize)
-		if err := s.cl.doJSON(ctx, call{method: http.MethodGet, url: u + q, header: header}, &raw); err != nil {
+		if err := s.get(ctx, path+"?page="+strconv.Itoa(page)+"&per_page="+strconv.Itoa(s.pageSize), &raw); err != nil {
 			return err
 		}
 		n, total, err := add(raw)
 		if err != nil {
-			return s.cl.wrap(shared.ErrKindUpstream, 0, u, err)
+			return s.cl.wrap(shared.ErrKindUpstream, 0, s.base+path, err)
 		}
 		seen += n
 		if n == 0 || seen >= total {
 			return nil
 		}
 	}
-	return s.cl.wrap(shared.ErrKindUpstream, 0, u, errors.New("more pages than expected"))
+	return s.cl.wrap(shared.ErrKindUpstream, 0, s.base+path, errors.New("more pages than expected"))
 }
 
 // parseScaleway emits one offer per GPU Instance type of a zone.
@@ -263,15 +242,10 @@ func (s *scaleway) pages(ctx context.Context, u string, header http.Header, add 
 // Compliance: Scaleway is ISO/IEC 27001 certified
 // (https://www.scaleway.com/en/security-and-resilience/) and every zone is
 // in the EU, so offers carry "iso27001" and "gdpr".
-func parseScaleway(zone string, types scwServersResponse, avail scwAvailabilityResponse, now time.Time, source string) []shared.Offer {
-	names := make([]string, 0, len(types.Servers))
-	for k := range types.Servers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+func parseScaleway(zone string, types scwServersResponse, avail scwAvailabilityResponse, at origin) []shared.Offer {
 	loc := scwLocation(zone)
 	var out []shared.Offer
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(types.Servers)) {
 		t := types.Servers[name]
 		name = strings.TrimSpace(name)
 		if t.malformed || name == "" || !sanePrice(t.HourlyPrice) {
@@ -281,16 +255,13 @@ func parseScaleway(zone string, types scwServersResponse, avail scwAvailabilityR
 		if gpuName == "" {
 			continue // CPU-only type
 		}
-		o := shared.Offer{
-			ID:           shared.OfferID("scaleway", name, zone),
-			Provider:     "scaleway",
+		o := at.stamp(shared.Offer{
+			ID:           at.id(name, zone),
 			InstanceType: name,
 			VCPUs:        round2Exact(t.Ncpus),
 			RAMGB:        round2Exact(t.RAM / (1 << 30)),
 			DiskGB:       round2Exact(t.ScratchStorageMaxSize / 1e9),
-			FetchedAt:    now,
-			Source:       source,
-		}
+		})
 		o.SetGPU(gpuName, memGB, count)
 		if err := o.SetPricesIn(scwCurrency, t.HourlyPrice, 0); err != nil {
 			continue

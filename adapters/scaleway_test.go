@@ -60,7 +60,7 @@ func TestParseScaleway(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := "https://api.scaleway.com/instance/v1/zones/fr-par-2/products/servers"
-	offers := parseScaleway("fr-par-2", types, avail, fixedNow, src)
+	offers := parseScaleway("fr-par-2", types, avail, testOrigin(scalewayInfo, src))
 	requireValid(t, offers)
 	byID := map[string]shared.Offer{}
 	for _, o := range offers {
@@ -192,6 +192,6 @@ func FuzzParseScaleway(f *testing.F) {
 			return
 		}
 		_ = json.Unmarshal(b, &avail)
-		requireValid(t, parseScaleway("fr-par-2", types, avail, fixedNow, "x"))
+		requireValid(t, parseScaleway("fr-par-2", types, avail, testOrigin(scalewayInfo, "x")))
 	})
 }

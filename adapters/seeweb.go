@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -27,34 +25,26 @@ import (
 // Neither endpoint pages. Prices are published in euros; offers carry them
 // converted to USD (shared.SetPricesIn) with the euro figure as list price. Seeweb's ecsapi SDK documents the shapes:
 // https://pypi.org/project/ecsapi/
-func init() {
-	register(Info{
-		Name:           "seeweb",
-		DisplayName:    "Seeweb",
-		DefaultBaseURL: "https://api.seeweb.it",
-		DocsURL:        "https://pypi.org/project/ecsapi/",
-		NeedsKey:       true,
-		KeyEnv:         "SEEWEB_API_TOKEN",
-		New:            func(c Config) Adapter { return newSeeweb(c) },
-	})
+var seewebInfo = Info{
+	Name:           "seeweb",
+	DisplayName:    "Seeweb",
+	DefaultBaseURL: "https://api.seeweb.it",
+	DocsURL:        "https://pypi.org/project/ecsapi/",
+	NeedsKey:       true,
+	KeyEnv:         "SEEWEB_API_TOKEN",
+	sendKey:        keyScheme{header: "X-Apitoken"},
 }
+
+func init() { register(seewebInfo, newSeeweb) }
 
 const (
 	seewebPlansPath      = "/ecs/v2/plans"
 	seewebAvailablesPath = "/ecs/v2/plans/availables"
 )
 
-type seeweb struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type seeweb struct{ provider }
 
-func newSeeweb(cfg Config) *seeweb {
-	return &seeweb{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://api.seeweb.it"), "/"), cl: newClient("seeweb", cfg)}
-}
-
-func (s *seeweb) Name() string { return "seeweb" }
+func newSeeweb(cfg Config) *seeweb { return &seeweb{newProvider(seewebInfo, cfg)} }
 
 type seewebPlansResponse struct {
 	Plans []seewebPlan `json:"plans"`
@@ -84,12 +74,7 @@ type seewebPlan struct {
 
 func (p *seewebPlan) UnmarshalJSON(b []byte) error {
 	type plain seewebPlan
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		*p = seewebPlan{malformed: true}
-		return nil
-	}
-	*p = seewebPlan(v)
+	p.malformed = !decodeLenient(b, (*plain)(p))
 	return nil
 }
 
@@ -108,12 +93,7 @@ type seewebAvailablePlan struct {
 
 func (p *seewebAvailablePlan) UnmarshalJSON(b []byte) error {
 	type plain seewebAvailablePlan
-	var v plain
-	if err := json.Unmarshal(b, &v); err != nil {
-		*p = seewebAvailablePlan{malformed: true}
-		return nil
-	}
-	*p = seewebAvailablePlan(v)
+	p.malformed = !decodeLenient(b, (*plain)(p))
 	return nil
 }
 
@@ -158,23 +138,15 @@ func leadingNumber(s string) float64 {
 }
 
 func (s *seeweb) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if s.cfg.APIKey.IsZero() {
-		return nil, errorf("seeweb", shared.ErrKindAuth, "no API token configured")
-	}
-	header := http.Header{"X-Apitoken": {s.cfg.APIKey.Reveal()}}
 	var plans seewebPlansResponse
-	if err := s.cl.doJSON(ctx, call{method: http.MethodGet, url: s.base + seewebPlansPath, header: header}, &plans); err != nil {
+	if err := s.get(ctx, seewebPlansPath, &plans); err != nil {
 		return nil, err
 	}
 	var avail seewebAvailablesResponse
-	if err := s.cl.doJSON(ctx, call{method: http.MethodGet, url: s.base + seewebAvailablesPath, header: header}, &avail); err != nil {
+	if err := s.get(ctx, seewebAvailablesPath, &avail); err != nil {
 		return nil, err
 	}
-	offers, err := parseSeeweb(plans, avail, s.cfg.now(), s.base+seewebPlansPath)
-	if err != nil {
-		return nil, &Error{Provider: "seeweb", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return parseSeeweb(plans, avail, s.origin(seewebPlansPath))
 }
 
 // parseSeeweb emits one offer per GPU plan and region the plan is sold in.
@@ -191,7 +163,7 @@ func (s *seeweb) Fetch(ctx context.Context) ([]shared.Offer, error) {
 // Compliance: Seeweb's data centres are ISO/IEC 27001 certified, hence
 // "iso27001" everywhere, plus "gdpr" for its European regions (all of
 // them today).
-func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, at origin) ([]shared.Offer, error) {
 	hosts := map[[2]string]int{} // (plan, region) -> hosts with capacity
 	for _, p := range avail.Plans {
 		if p.malformed {
@@ -206,7 +178,7 @@ func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now 
 	var set offerSet
 	for i := range plans.Plans {
 		p := &plans.Plans[i]
-		base, ok := seewebBase(p, now, source)
+		base, ok := seewebBase(p, at)
 		if !ok {
 			continue
 		}
@@ -216,7 +188,7 @@ func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now 
 				continue
 			}
 			o := base
-			o.ID = shared.OfferID("seeweb", base.InstanceType, loc)
+			o.ID = at.id(base.InstanceType, loc)
 			// The first plan of an id takes it, even one that then fails
 			// validation.
 			if !set.claim(o.ID) {
@@ -241,12 +213,12 @@ func parseSeeweb(plans seewebPlansResponse, avail seewebAvailablesResponse, now 
 	if !seewebHasGPUPlan(plans.Plans) {
 		return set.offers(), nil // CPU-only plans are not a broken response
 	}
-	return set.result("seeweb", len(plans.Plans), "plans but no priced GPU plan in any region")
+	return set.result(at, len(plans.Plans), "plans but no priced GPU plan in any region")
 }
 
 // seewebBase builds the region-independent part of a plan's offers; ok is
 // false for plans that are not priced, active Linux GPU plans.
-func seewebBase(p *seewebPlan, now time.Time, source string) (shared.Offer, bool) {
+func seewebBase(p *seewebPlan, at origin) (shared.Offer, bool) {
 	name := strings.TrimSpace(p.Name)
 	label := strings.TrimSpace(p.GPULabel)
 	gpus := float64(p.GPU)
@@ -255,15 +227,12 @@ func seewebBase(p *seewebPlan, now time.Time, source string) (shared.Offer, bool
 		p.Windows || (p.Available != nil && !*p.Available) {
 		return shared.Offer{}, false
 	}
-	o := shared.Offer{
-		Provider:     "seeweb",
+	o := at.stamp(shared.Offer{
 		InstanceType: name,
 		VCPUs:        round2(float64(p.CPU)),
 		RAMGB:        round2(float64(p.RAM) / 1024),
 		DiskGB:       round2(float64(p.Disk)),
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	o.SetGPU(label, 0, gpus) // the label carries the memory ("A100 80GB")
 	if err := o.SetPricesIn("EUR", price, 0); err != nil {
 		return shared.Offer{}, false

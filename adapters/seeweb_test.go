@@ -87,7 +87,7 @@ func parseSeewebPayloads(t *testing.T, plansJSON, availJSON string) []shared.Off
 	if err := json.Unmarshal([]byte(availJSON), &avail); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseSeeweb(plans, avail, fixedNow, "https://api.seeweb.it/ecs/v2/plans")
+	offers, err := parseSeeweb(plans, avail, testOrigin(seewebInfo, "https://api.seeweb.it/ecs/v2/plans"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +150,12 @@ func TestParseSeeweb(t *testing.T) {
 func TestParseSeewebRejectsGPUPlansWithoutOffers(t *testing.T) {
 	var plans seewebPlansResponse
 	_ = json.Unmarshal([]byte(`{"plans":[{"name":"ECS1GPU7","gpu":"1","gpu_label":"L40s 48GB","hourly_price":0,"available_regions":[{"location":"it-fr2"}]}]}`), &plans)
-	if _, err := parseSeeweb(plans, seewebAvailablesResponse{}, fixedNow, "x"); err == nil {
+	if _, err := parseSeeweb(plans, seewebAvailablesResponse{}, testOrigin(seewebInfo, "x")); err == nil {
 		t.Fatal("a list of GPU plans none of which is priced should be an error")
 	}
 	// Only CPU plans: nothing to report, and nothing wrong.
 	_ = json.Unmarshal([]byte(`{"plans":[{"name":"eCS1","gpu":"0","hourly_price":0.019,"available_regions":[{"location":"it-fr2"}]}]}`), &plans)
-	if offers, err := parseSeeweb(plans, seewebAvailablesResponse{}, fixedNow, "x"); err != nil || len(offers) != 0 {
+	if offers, err := parseSeeweb(plans, seewebAvailablesResponse{}, testOrigin(seewebInfo, "x")); err != nil || len(offers) != 0 {
 		t.Fatalf("CPU-only list: %v %v", offers, err)
 	}
 }
@@ -229,7 +229,7 @@ func FuzzParseSeeweb(f *testing.F) {
 		}
 		var avail seewebAvailablesResponse
 		_ = json.Unmarshal(b, &avail)
-		offers, err := parseSeeweb(plans, avail, fixedNow, "x")
+		offers, err := parseSeeweb(plans, avail, testOrigin(seewebInfo, "x"))
 		if err != nil {
 			return
 		}

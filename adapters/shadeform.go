@@ -2,11 +2,8 @@ package adapters
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -18,31 +15,23 @@ import (
 // availability. The operation takes only filters (cloud, region, gpu_type,
 // num_gpus, available, sort) and returns the whole list in one response.
 // https://docs.shadeform.ai/api-reference/instances/instances-types
-func init() {
-	register(Info{
-		Name:           "shadeform",
-		DisplayName:    "Shadeform",
-		DefaultBaseURL: "https://api.shadeform.ai/v1",
-		DocsURL:        "https://docs.shadeform.ai/api-reference/instances/instances-types",
-		NeedsKey:       true,
-		KeyEnv:         "SHADEFORM_API_KEY",
-		New:            func(c Config) Adapter { return newShadeform(c) },
-	})
+var shadeformInfo = Info{
+	Name:           "shadeform",
+	DisplayName:    "Shadeform",
+	DefaultBaseURL: "https://api.shadeform.ai/v1",
+	DocsURL:        "https://docs.shadeform.ai/api-reference/instances/instances-types",
+	NeedsKey:       true,
+	KeyEnv:         "SHADEFORM_API_KEY",
+	sendKey:        keyScheme{header: "X-Api-Key"},
 }
+
+func init() { register(shadeformInfo, newShadeform) }
 
 const shadeformTypesPath = "/instances/types"
 
-type shadeform struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type shadeform struct{ provider }
 
-func newShadeform(cfg Config) *shadeform {
-	return &shadeform{cfg: cfg, base: strings.TrimRight(cfg.baseURL("https://api.shadeform.ai/v1"), "/"), cl: newClient("shadeform", cfg)}
-}
-
-func (s *shadeform) Name() string { return "shadeform" }
+func newShadeform(cfg Config) *shadeform { return &shadeform{newProvider(shadeformInfo, cfg)} }
 
 type shadeformResponse struct {
 	InstanceTypes []shadeformType `json:"instance_types"`
@@ -77,12 +66,7 @@ type shadeformType struct {
 
 func (t *shadeformType) UnmarshalJSON(b []byte) error {
 	type plain shadeformType
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*t = shadeformType{malformed: true}
-		return nil
-	}
-	*t = shadeformType(p)
+	t.malformed = !decodeLenient(b, (*plain)(t))
 	return nil
 }
 
@@ -99,24 +83,7 @@ type shadeformAvailable struct {
 }
 
 func (s *shadeform) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if s.cfg.APIKey.IsZero() {
-		return nil, errorf("shadeform", shared.ErrKindAuth, "no API key configured")
-	}
-	source := s.base + shadeformTypesPath
-	var resp shadeformResponse
-	err := s.cl.doJSON(ctx, call{
-		method: http.MethodGet,
-		url:    source,
-		header: http.Header{"X-Api-Key": {s.cfg.APIKey.Reveal()}},
-	}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	offers, err := parseShadeform(resp, s.cfg.now(), source)
-	if err != nil {
-		return nil, &Error{Provider: "shadeform", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return fetchOne(ctx, &s.provider, shadeformTypesPath, nil, parseShadeform)
 }
 
 // parseShadeform emits one offer per instance type and region.
@@ -137,14 +104,14 @@ func (s *shadeform) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: Shadeform publishes no certification for the clouds it
 // resells; EU locations carry "gdpr".
-func parseShadeform(resp shadeformResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseShadeform(resp shadeformResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	for i := range resp.InstanceTypes {
-		for _, o := range shadeformOffers(&resp.InstanceTypes[i], now, source) {
+		for _, o := range shadeformOffers(&resp.InstanceTypes[i], at) {
 			set.add(o)
 		}
 	}
-	return set.result("shadeform", len(resp.InstanceTypes), "instance types but none with GPUs and a price")
+	return set.result(at, len(resp.InstanceTypes), "instance types but none with GPUs and a price")
 }
 
 // shadeformRegion gathers the on-demand and spot rows of one region.
@@ -155,7 +122,7 @@ type shadeformRegion struct {
 	spotPrice         float64
 }
 
-func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Offer {
+func shadeformOffers(t *shadeformType, at origin) []shared.Offer {
 	cfg := t.specs()
 	cloud, shade := strings.TrimSpace(t.Cloud), strings.TrimSpace(t.ShadeInstanceType)
 	gpuType := strings.TrimSpace(cfg.GPUType)
@@ -166,16 +133,13 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 	if native == "" {
 		native = shade
 	}
-	base := shared.Offer{
-		Provider:     "shadeform",
+	base := at.stamp(shared.Offer{
 		InstanceType: cloud + "/" + native,
 		VCPUs:        round2(cfg.VCPUs),
 		RAMGB:        shadeformRAMGB(cfg.MemoryInGB, cfg.NumGPUs),
 		DiskGB:       round2(cfg.StorageInGB),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	base.SetGPU(shadeformGPUName(gpuType, cfg.Interconnect), shadeformVRAMGB(cfg.VRAMPerGPUInGB), cfg.NumGPUs)
 	onDemand := t.HourlyPrice / 100
 	regions := shadeformRegions(t.Availability)
@@ -184,7 +148,7 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 			return nil
 		}
 		o := base
-		o.ID = shared.OfferID("shadeform", cloud, shade, "any")
+		o.ID = at.id(cloud, shade, "any")
 		o.SetPrices(onDemand, 0)
 		o.SetLocation("any", shared.Location{})
 		o.ComplianceTags = []string{}
@@ -194,7 +158,7 @@ func shadeformOffers(t *shadeformType, now time.Time, source string) []shared.Of
 	var out []shared.Offer
 	for _, r := range regions {
 		o := base
-		o.ID = shared.OfferID("shadeform", cloud, shade, r.code)
+		o.ID = at.id(cloud, shade, r.code)
 		spot := 0.0
 		if r.spotAvail && sanePrice(r.spotPrice) {
 			spot = r.spotPrice

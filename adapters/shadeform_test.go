@@ -124,7 +124,7 @@ func TestParseShadeform(t *testing.T) {
 	if err := json.Unmarshal([]byte(shadeformDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseShadeform(resp, fixedNow, "https://api.shadeform.ai/v1/instances/types")
+	offers, err := parseShadeform(resp, testOrigin(shadeformInfo, "https://api.shadeform.ai/v1/instances/types"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func FuzzParseShadeform(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseShadeform(resp, fixedNow, "x")
+		offers, err := parseShadeform(resp, testOrigin(shadeformInfo, "x"))
 		if err != nil {
 			return
 		}

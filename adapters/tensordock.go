@@ -5,11 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -22,21 +21,20 @@ import (
 // is no paging. Anonymous calls are refused (the public /api/v2/locations
 // summary answers anonymously but with an empty list), so a key is needed.
 // https://dashboard.tensordock.com/api/docs/fetch-hostnodes
-func init() {
-	register(Info{
-		Name:           "tensordock",
-		DisplayName:    "TensorDock",
-		DefaultBaseURL: tensordockDefaultBase,
-		DocsURL:        "https://dashboard.tensordock.com/api/docs/fetch-hostnodes",
-		NeedsKey:       true,
-		KeyEnv:         "TENSORDOCK_API_KEY",
-		New:            func(c Config) Adapter { return newTensorDock(c) },
-	})
+var tensordockInfo = Info{
+	Name:           "tensordock",
+	DisplayName:    "TensorDock",
+	DefaultBaseURL: "https://dashboard.tensordock.com",
+	DocsURL:        "https://dashboard.tensordock.com/api/docs/fetch-hostnodes",
+	NeedsKey:       true,
+	KeyEnv:         "TENSORDOCK_API_KEY",
+	sendKey:        bearer,
 }
 
+func init() { register(tensordockInfo, newTensorDock) }
+
 const (
-	tensordockDefaultBase = "https://dashboard.tensordock.com"
-	tensordockPath        = "/api/v2/hostnodes"
+	tensordockPath = "/api/v2/hostnodes"
 
 	// A TensorDock VM is priced by its parts: GPUs plus the vCPUs, RAM and
 	// disk the renter picks. Offers are quoted for a modest, usable VM:
@@ -49,17 +47,9 @@ const (
 	tensordockMaxCount = 64
 )
 
-type tensordock struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+type tensordock struct{ provider }
 
-func newTensorDock(cfg Config) *tensordock {
-	return &tensordock{cfg: cfg, base: strings.TrimRight(cfg.baseURL(tensordockDefaultBase), "/"), cl: newClient("tensordock", cfg)}
-}
-
-func (t *tensordock) Name() string { return "tensordock" }
+func newTensorDock(cfg Config) *tensordock { return &tensordock{newProvider(tensordockInfo, cfg)} }
 
 type tensordockResponse struct {
 	Data struct {
@@ -78,13 +68,8 @@ func (hs *tensordockHostnodes) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return err
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		out := make(tensordockHostnodes, 0, len(m))
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			h := m[k]
 			if h.ID == "" {
 				h.ID = k
@@ -129,12 +114,7 @@ type tensordockHostnode struct {
 
 func (h *tensordockHostnode) UnmarshalJSON(b []byte) error {
 	type plain tensordockHostnode
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*h = tensordockHostnode{malformed: true}
-		return nil
-	}
-	*h = tensordockHostnode(p)
+	h.malformed = !decodeLenient(b, (*plain)(h))
 	return nil
 }
 
@@ -146,23 +126,7 @@ type tensordockGPU struct {
 }
 
 func (t *tensordock) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if t.cfg.APIKey.IsZero() {
-		return nil, errorf("tensordock", shared.ErrKindAuth, "no API token configured")
-	}
-	var resp tensordockResponse
-	err := t.cl.doJSON(ctx, call{
-		method: http.MethodGet,
-		url:    t.base + tensordockPath,
-		header: http.Header{"Authorization": {"Bearer " + t.cfg.APIKey.Reveal()}},
-	}, &resp)
-	if err != nil {
-		return nil, err
-	}
-	offers, err := parseTensorDock(resp, t.cfg.now(), t.base+tensordockPath)
-	if err != nil {
-		return nil, &Error{Provider: "tensordock", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return fetchOne(ctx, &t.provider, tensordockPath, nil, parseTensorDock)
 }
 
 // parseTensorDock quotes, for every host and GPU model on it, VMs of 1, 2,
@@ -179,7 +143,7 @@ func (t *tensordock) Fetch(ctx context.Context) ([]shared.Offer, error) {
 //
 // Compliance: marketplace hosts publish no certifications; hosts in Europe
 // carry "gdpr".
-func parseTensorDock(resp tensordockResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseTensorDock(resp tensordockResponse, at origin) ([]shared.Offer, error) {
 	hosts := resp.Data.Hostnodes
 	var set offerSet
 	gpuEntries := 0
@@ -191,17 +155,17 @@ func parseTensorDock(resp tensordockResponse, now time.Time, source string) ([]s
 		region, loc := tensordockLocation(h)
 		for _, g := range h.AvailableResources.GPUs {
 			gpuEntries++
-			for _, o := range tensordockQuotes(h, g, region, loc, now, source) {
+			for _, o := range tensordockQuotes(h, g, region, loc, at) {
 				set.add(o)
 			}
 		}
 	}
-	return set.result("tensordock", gpuEntries, "GPU listings but none with a name and a price")
+	return set.result(at, gpuEntries, "GPU listings but none with a name and a price")
 }
 
 // tensordockQuotes builds the offers of one GPU model on one host; the
 // caller validates each offer (offerSet.add).
-func tensordockQuotes(h *tensordockHostnode, g tensordockGPU, region string, loc shared.Location, now time.Time, source string) []shared.Offer {
+func tensordockQuotes(h *tensordockHostnode, g tensordockGPU, region string, loc shared.Location, at origin) []shared.Offer {
 	v0 := strings.TrimSpace(g.V0Name)
 	name := strings.TrimSpace(g.DisplayName)
 	if name == "" {
@@ -233,17 +197,14 @@ func tensordockQuotes(h *tensordockHostnode, g tensordockGPU, region string, loc
 		if !sanePrice(price) {
 			continue
 		}
-		o := shared.Offer{
-			ID:           shared.OfferID("tensordock", h.ID, v0, strconv.Itoa(n)+"x"),
-			Provider:     "tensordock",
+		o := at.stamp(shared.Offer{
+			ID:           at.id(h.ID, v0, strconv.Itoa(n)+"x"),
 			InstanceType: fmt.Sprintf("%dx %s (hostnode %s)", n, v0, h.ID),
 			VCPUs:        round2(vcpus),
 			RAMGB:        round2(ram),
 			DiskGB:       round2(disk),
 			Currency:     "USD",
-			FetchedAt:    now,
-			Source:       source,
-		}
+		})
 		o.SetGPU(name, 0, float64(n))
 		o.ProviderGPUName = v0
 		o.SetPrices(price, 0)

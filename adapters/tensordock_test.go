@@ -53,7 +53,7 @@ func TestParseTensorDock(t *testing.T) {
 	if err := json.Unmarshal([]byte(tensordockDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseTensorDock(resp, fixedNow, "https://dashboard.tensordock.com/api/v2/hostnodes")
+	offers, err := parseTensorDock(resp, testOrigin(tensordockInfo, "https://dashboard.tensordock.com/api/v2/hostnodes"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestParseTensorDockHostnodeMap(t *testing.T) {
 	if err := json.Unmarshal([]byte(payload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseTensorDock(resp, fixedNow, "x")
+	offers, err := parseTensorDock(resp, testOrigin(tensordockInfo, "x"))
 	if err != nil || len(offers) != 4 {
 		t.Fatalf("got %d offers (%v), want sizes 1, 2, 4 and 8", len(offers), err)
 	}
@@ -172,7 +172,7 @@ func FuzzParseTensorDock(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseTensorDock(resp, fixedNow, "x")
+		offers, err := parseTensorDock(resp, testOrigin(tensordockInfo, "x"))
 		if err != nil {
 			return
 		}

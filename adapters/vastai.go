@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -20,17 +18,17 @@ import (
 // The API is rate limited to 10 requests per minute per IP.
 // https://github.com/vast-ai/vast-cli/blob/master/openapi/yaml/search_offers.yaml
 // (also rendered at https://docs.vast.ai/api-reference/search/search-offers).
-func init() {
-	register(Info{
-		Name:           "vastai",
-		DisplayName:    "Vast.ai",
-		DefaultBaseURL: "https://console.vast.ai",
-		DocsURL:        "https://github.com/vast-ai/vast-cli/blob/master/openapi/yaml/search_offers.yaml",
-		NeedsKey:       false,
-		KeyEnv:         "VAST_API_KEY",
-		New:            func(c Config) Adapter { return newVastAI(c) },
-	})
+var vastaiInfo = Info{
+	Name:           "vastai",
+	DisplayName:    "Vast.ai",
+	DefaultBaseURL: "https://console.vast.ai",
+	DocsURL:        "https://github.com/vast-ai/vast-cli/blob/master/openapi/yaml/search_offers.yaml",
+	NeedsKey:       false,
+	KeyEnv:         "VAST_API_KEY",
+	sendKey:        bearer,
 }
+
+func init() { register(vastaiInfo, newVastAI) }
 
 const (
 	vastBundlesPath = "/api/v0/bundles/"
@@ -45,22 +43,13 @@ const (
 )
 
 type vastAI struct {
-	cfg      Config
-	base     string
-	cl       *client
+	provider
 	pageSize int
 }
 
 func newVastAI(cfg Config) *vastAI {
-	return &vastAI{
-		cfg:      cfg,
-		base:     strings.TrimRight(cfg.baseURL("https://console.vast.ai"), "/"),
-		cl:       newClient("vastai", cfg),
-		pageSize: vastPageSize,
-	}
+	return &vastAI{provider: newProvider(vastaiInfo, cfg), pageSize: vastPageSize}
 }
-
-func (v *vastAI) Name() string { return "vastai" }
 
 type vastResponse struct {
 	Offers vastOffers `json:"offers"`
@@ -99,12 +88,7 @@ type vastOffer struct {
 
 func (o *vastOffer) UnmarshalJSON(b []byte) error {
 	type plain vastOffer
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*o = vastOffer{malformed: true}
-		return nil
-	}
-	*o = vastOffer(p)
+	o.malformed = !decodeLenient(b, (*plain)(o))
 	return nil
 }
 
@@ -194,22 +178,13 @@ func vastQuery(floor float64, strict bool, limit int) map[string]any {
 // When a whole page shares one price the walk steps strictly past it; the
 // rest of such a tie block (over a thousand offers at one price) is lost.
 func (v *vastAI) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	header := http.Header{}
-	if !v.cfg.APIKey.IsZero() {
-		header.Set("Authorization", "Bearer "+v.cfg.APIKey.Reveal())
-	}
-	source := v.base + vastBundlesPath
 	seen := map[int64]bool{}
 	var all vastOffers
 	floor, strict := 0.0, false
 pages:
 	for range vastMaxPages {
-		body, err := json.Marshal(vastQuery(floor, strict, v.pageSize))
-		if err != nil {
-			return nil, errorf("vastai", shared.ErrKindInternal, "encoding search body: %v", err)
-		}
 		var resp vastResponse
-		if err := v.cl.doJSON(ctx, call{method: http.MethodPost, url: source, body: body, header: header}, &resp); err != nil {
+		if err := v.post(ctx, vastBundlesPath, vastQuery(floor, strict, v.pageSize), &resp); err != nil {
 			return nil, err
 		}
 		top := floor
@@ -235,11 +210,7 @@ pages:
 			break pages // a whole page at one price even with gt: no progress possible
 		}
 	}
-	offers, err := parseVastAI(vastResponse{Offers: all}, v.cfg.now(), source)
-	if err != nil {
-		return nil, &Error{Provider: "vastai", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return parseVastAI(vastResponse{Offers: all}, v.origin(vastBundlesPath))
 }
 
 // parseVastAI emits one offer per Vast ask.
@@ -263,21 +234,21 @@ pages:
 // (https://docs.vast.ai/guides/reference/faq/security), so they carry
 // "iso27001"; offers located in Europe add "gdpr". Individual hosts carry
 // no certification.
-func parseVastAI(resp vastResponse, now time.Time, source string) ([]shared.Offer, error) {
+func parseVastAI(resp vastResponse, at origin) ([]shared.Offer, error) {
 	var set offerSet
 	for i := range resp.Offers {
 		// A GPU count so large that the per-GPU price rounds to zero is
 		// garbage; set.add drops it.
-		if o, ok := vastOfferOf(&resp.Offers[i], now, source); ok {
+		if o, ok := vastOfferOf(&resp.Offers[i], at); ok {
 			set.add(o)
 		}
 	}
-	return set.result("vastai", len(resp.Offers), "offers but none with GPUs and a price")
+	return set.result(at, len(resp.Offers), "offers but none with GPUs and a price")
 }
 
 // vastOfferOf converts one search result; ok is false for entries that are
 // not priced GPU offers. The caller validates the offer (offerSet.add).
-func vastOfferOf(v *vastOffer, now time.Time, source string) (shared.Offer, bool) {
+func vastOfferOf(v *vastOffer, at origin) (shared.Offer, bool) {
 	id := v.key()
 	name := strings.TrimSpace(v.GPUName)
 	if v.malformed || id <= 0 || name == "" || !(v.NumGPUs > 0) {
@@ -291,17 +262,14 @@ func vastOfferOf(v *vastOffer, now time.Time, source string) (shared.Offer, bool
 	if !sanePrice(spot) {
 		spot = 0
 	}
-	o := shared.Offer{
-		ID:           shared.OfferID("vastai", strconv.FormatInt(id, 10)),
-		Provider:     "vastai",
+	o := at.stamp(shared.Offer{
+		ID:           at.id(strconv.FormatInt(id, 10)),
 		InstanceType: vastInstanceType(v, name),
 		VCPUs:        round2(v.CPUCoresEffective),
 		RAMGB:        vastRAMGB(v),
 		DiskGB:       round2(max(v.DiskSpace, 0)),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	o.SetGPU(name, max(v.GPURAM, 0)/1024, v.NumGPUs)
 	// An ask listed only for bidding is sold at the bid, and it can be lost.
 	if !setPricesOrSpot(&o, onDemand, spot) {

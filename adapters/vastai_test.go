@@ -76,7 +76,7 @@ func TestParseVastAI(t *testing.T) {
 		t.Fatal(err)
 	}
 	const src = "https://console.vast.ai/api/v0/bundles/"
-	offers, err := parseVastAI(resp, fixedNow, src)
+	offers, err := parseVastAI(resp, testOrigin(vastaiInfo, src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestParseVastAISingleObject(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseVastAI(resp, fixedNow, "x")
+	offers, err := parseVastAI(resp, testOrigin(vastaiInfo, "x"))
 	if err != nil || len(offers) != 1 {
 		t.Fatalf("offers %v, err %v", offers, err)
 	}
@@ -191,7 +191,7 @@ func TestParseVastAILooseFlags(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseVastAI(resp, fixedNow, "x")
+	offers, err := parseVastAI(resp, testOrigin(vastaiInfo, "x"))
 	if err != nil || len(offers) != 2 {
 		t.Fatalf("offers %v, err %v", offers, err)
 	}
@@ -208,10 +208,10 @@ func TestParseVastAINoUsableOffers(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"offers":[{"id":1,"gpu_name":"","num_gpus":0,"dph_total":0.1}]}`), &resp); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := parseVastAI(resp, fixedNow, "x"); err == nil {
+	if _, err := parseVastAI(resp, testOrigin(vastaiInfo, "x")); err == nil {
 		t.Fatal("want an error when no entry is a priced GPU offer")
 	}
-	offers, err := parseVastAI(vastResponse{}, fixedNow, "x")
+	offers, err := parseVastAI(vastResponse{}, testOrigin(vastaiInfo, "x"))
 	if err != nil || len(offers) != 0 {
 		t.Fatalf("empty market: %v, %v", offers, err)
 	}
@@ -391,7 +391,7 @@ func FuzzParseVastAI(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseVastAI(resp, fixedNow, "x")
+		offers, err := parseVastAI(resp, testOrigin(vastaiInfo, "x"))
 		if err != nil {
 			return
 		}

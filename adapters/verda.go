@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -26,31 +25,25 @@ import (
 // Responses are plain JSON arrays without paging. The API moved from
 // api.datacrunch.io to api.verda.com; both answer the same paths.
 // https://api.verda.com/v1/docs
-func init() {
-	register(Info{
-		Name:           "verda",
-		DisplayName:    "Verda (formerly DataCrunch)",
-		DefaultBaseURL: verdaDefaultBase,
-		DocsURL:        "https://api.verda.com/v1/docs",
-		NeedsKey:       true,
-		KeyEnv:         "VERDA_API_KEY",
-		New:            func(c Config) Adapter { return newVerda(c) },
-	})
+//
+// Info names no key scheme: the key goes through token, which may first
+// exchange it, and the fetch sends what token returns.
+var verdaInfo = Info{
+	Name:           "verda",
+	DisplayName:    "Verda (formerly DataCrunch)",
+	DefaultBaseURL: "https://api.verda.com",
+	DocsURL:        "https://api.verda.com/v1/docs",
+	NeedsKey:       true,
+	KeyEnv:         "VERDA_API_KEY",
 }
 
-const verdaDefaultBase = "https://api.verda.com"
+func init() { register(verdaInfo, newVerda) }
 
-type verda struct {
-	cfg  Config
-	base string
-	cl   *client
-}
+const verdaTypesPath = "/v1/instance-types"
 
-func newVerda(cfg Config) *verda {
-	return &verda{cfg: cfg, base: strings.TrimRight(cfg.baseURL(verdaDefaultBase), "/"), cl: newClient("verda", cfg)}
-}
+type verda struct{ provider }
 
-func (v *verda) Name() string { return "verda" }
+func newVerda(cfg Config) *verda { return &verda{newProvider(verdaInfo, cfg)} }
 
 // verdaNumber is a price or size that Verda sends as a JSON number or as a
 // decimal string ("3.95"); null, "" and anything unreadable decode to 0.
@@ -106,12 +99,7 @@ type verdaType struct {
 
 func (t *verdaType) UnmarshalJSON(b []byte) error {
 	type plain verdaType
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		*t = verdaType{malformed: true}
-		return nil
-	}
-	*t = verdaType(p)
+	t.malformed = !decodeLenient(b, (*plain)(t))
 	return nil
 }
 
@@ -128,19 +116,16 @@ type verdaToken struct {
 }
 
 func (v *verda) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	if v.cfg.APIKey.IsZero() {
-		return nil, errorf("verda", shared.ErrKindAuth, "no API credentials configured (want client_id:client_secret)")
-	}
 	token, err := v.token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	header := http.Header{"Authorization": {"Bearer " + token}}
 	get := func(path string, out any) error {
-		return v.cl.doJSON(ctx, call{method: http.MethodGet, url: v.base + path, header: header}, out)
+		return v.send(ctx, call{method: http.MethodGet, url: v.base + path, header: header}, out)
 	}
 	var types []verdaType
-	if err := get("/v1/instance-types?currency=usd", &types); err != nil {
+	if err := get(verdaTypesPath+"?currency=usd", &types); err != nil {
 		return nil, err
 	}
 	var onDemand, spot []verdaAvailability
@@ -150,16 +135,13 @@ func (v *verda) Fetch(ctx context.Context) ([]shared.Offer, error) {
 	if err := get("/v1/instance-availability?is_spot=true", &spot); err != nil {
 		return nil, err
 	}
-	offers, err := parseVerda(types, onDemand, spot, v.cfg.now(), v.base+"/v1/instance-types")
-	if err != nil {
-		return nil, &Error{Provider: "verda", Kind: shared.ErrKindUpstream, Err: err}
-	}
-	return offers, nil
+	return parseVerda(types, onDemand, spot, v.origin(verdaTypesPath))
 }
 
 // token exchanges "client_id:client_secret" for an access token. Tokens
 // live an hour and a fetch takes seconds, so each fetch asks for a fresh
-// one rather than caching and refreshing.
+// one rather than caching and refreshing. An empty key is no token: send
+// refuses to call without a key.
 func (v *verda) token(ctx context.Context) (string, error) {
 	key := v.cfg.APIKey.Reveal()
 	id, secret, ok := strings.Cut(key, ":")
@@ -167,18 +149,14 @@ func (v *verda) token(ctx context.Context) (string, error) {
 		return key, nil
 	}
 	if id == "" || secret == "" {
-		return "", errorf("verda", shared.ErrKindAuth, "credentials must be client_id:client_secret with both parts set")
-	}
-	body, err := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": id, "client_secret": secret})
-	if err != nil {
-		return "", errorf("verda", shared.ErrKindInternal, "encoding token request: %v", err)
+		return "", v.errorf(shared.ErrKindAuth, "credentials must be client_id:client_secret with both parts set")
 	}
 	var tok verdaToken
-	if err := v.cl.doJSON(ctx, call{method: http.MethodPost, url: v.base + "/v1/oauth2/token", body: body}, &tok); err != nil {
+	if err := v.post(ctx, "/v1/oauth2/token", map[string]string{"grant_type": "client_credentials", "client_id": id, "client_secret": secret}, &tok); err != nil {
 		return "", err
 	}
 	if tok.AccessToken == "" {
-		return "", errorf("verda", shared.ErrKindAuth, "token endpoint issued no access token")
+		return "", v.errorf(shared.ErrKindAuth, "token endpoint issued no access token")
 	}
 	return tok.AccessToken, nil
 }
@@ -199,7 +177,7 @@ func (v *verda) token(ctx context.Context) (string, error) {
 //
 // Compliance: every Verda location is in the EU/EEA (Finland, Iceland) and
 // Verda is a Finnish company, so all offers carry "gdpr".
-func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.Time, source string) ([]shared.Offer, error) {
+func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, at origin) ([]shared.Offer, error) {
 	odAt, spotAt := verdaWhere(onDemand), verdaWhere(spot)
 	// verdaBase validated all of a type's offer but its id, location,
 	// availability and tags, which are always valid here: every usable type
@@ -208,7 +186,7 @@ func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.
 	seen := map[string]bool{}
 	for i := range types {
 		t := &types[i]
-		base, ok := verdaBase(t, now, source)
+		base, ok := verdaBase(t, at)
 		if !ok || seen[t.InstanceType] {
 			continue
 		}
@@ -217,7 +195,7 @@ func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.
 		if len(locs) == 0 {
 			o := base
 			o.ComplianceTags = []string{"gdpr"}
-			o.ID = shared.OfferID("verda", t.InstanceType, "any")
+			o.ID = at.id(t.InstanceType, "any")
 			o.SetLocation("any", shared.Location{})
 			o.Availability = shared.Unavailable
 			set.add(o)
@@ -226,7 +204,7 @@ func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.
 		for _, loc := range locs {
 			o := base
 			o.ComplianceTags = []string{"gdpr"}
-			o.ID = shared.OfferID("verda", t.InstanceType, loc)
+			o.ID = at.id(t.InstanceType, loc)
 			o.SetLocation(loc, verdaLocation(loc))
 			switch {
 			case odAt[t.InstanceType][loc] || o.Interruptible:
@@ -237,12 +215,12 @@ func parseVerda(types []verdaType, onDemand, spot []verdaAvailability, now time.
 			set.add(o) // OfferID folds odd characters; two raw names can meet
 		}
 	}
-	return set.result("verda", len(types), "instance types but none with GPUs and a price")
+	return set.result(at, len(types), "instance types but none with GPUs and a price")
 }
 
 // verdaBase builds the location-independent part of a type's offers; ok is
 // false for CPU-only, unpriced, nameless or malformed types.
-func verdaBase(t *verdaType, now time.Time, source string) (shared.Offer, bool) {
+func verdaBase(t *verdaType, at origin) (shared.Offer, bool) {
 	count := float64(t.GPU.NumberOfGPUs)
 	if t.malformed || t.InstanceType == "" || !(count > 0) || count > 1024 {
 		return shared.Offer{}, false
@@ -259,16 +237,13 @@ func verdaBase(t *verdaType, now time.Time, source string) (shared.Offer, bool) 
 	if !sanePrice(spotPrice) {
 		spotPrice = 0
 	}
-	o := shared.Offer{
-		Provider:     "verda",
+	o := at.stamp(shared.Offer{
 		InstanceType: t.InstanceType,
 		VCPUs:        round2(float64(t.CPU.NumberOfCores)),
 		RAMGB:        round2(float64(t.Memory.SizeInGigabytes)),
 		DiskGB:       round2(float64(t.Storage.SizeInGigabytes)),
 		Currency:     verdaCurrency(t.Currency),
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	o.SetGPU(name, max(float64(t.GPUMemory.SizeInGigabytes), 0)/count, count)
 	if !setPricesOrSpot(&o, onDemand, spotPrice) {
 		return shared.Offer{}, false

@@ -94,7 +94,7 @@ func decodeVerda(t testing.TB, types, od, spot string) ([]verdaType, []verdaAvai
 
 func TestParseVerda(t *testing.T) {
 	types, od, spot := decodeVerda(t, verdaTypesPayload, verdaOnDemandPayload, verdaSpotPayload)
-	offers, err := parseVerda(types, od, spot, fixedNow, "https://api.verda.com/v1/instance-types")
+	offers, err := parseVerda(types, od, spot, testOrigin(verdaInfo, "https://api.verda.com/v1/instance-types"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,10 +161,10 @@ func TestParseVerda(t *testing.T) {
 
 func TestParseVerdaNothingUsable(t *testing.T) {
 	types, _, _ := decodeVerda(t, `[{"instance_type": "CPU.4V.16G", "gpu": {"number_of_gpus": 0}, "price_per_hour": "0.12"}]`, `[]`, `[]`)
-	if _, err := parseVerda(types, nil, nil, fixedNow, "x"); err == nil {
+	if _, err := parseVerda(types, nil, nil, testOrigin(verdaInfo, "x")); err == nil {
 		t.Fatal("a list with no GPU type must be an error, not an empty market")
 	}
-	if offers, err := parseVerda(nil, nil, nil, fixedNow, "x"); err != nil || len(offers) != 0 {
+	if offers, err := parseVerda(nil, nil, nil, testOrigin(verdaInfo, "x")); err != nil || len(offers) != 0 {
 		t.Fatalf("empty list: %v %v", offers, err)
 	}
 }
@@ -279,7 +279,7 @@ func FuzzParseVerda(f *testing.F) {
 		if json.Unmarshal(tb, &types) != nil || json.Unmarshal(ob, &od) != nil || json.Unmarshal(sb, &spot) != nil {
 			return
 		}
-		offers, err := parseVerda(types, od, spot, fixedNow, "x")
+		offers, err := parseVerda(types, od, spot, testOrigin(verdaInfo, "x"))
 		if err != nil {
 			return
 		}

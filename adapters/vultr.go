@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -22,23 +20,22 @@ import (
 // plans that Vultr types "vdm" and the bare-metal GPU plans name their GPU
 // only in the plan id ("vcg-h100-216c-1914gb-640vram",
 // "vbm-112c-2048gb-8-h100-gpu"). https://www.vultr.com/api/#tag/plans
-func init() {
-	register(Info{
-		Name:           "vultr",
-		DisplayName:    "Vultr",
-		DefaultBaseURL: vultrDefaultBase,
-		DocsURL:        "https://www.vultr.com/api/#tag/plans",
-		KeyEnv:         "VULTR_API_KEY",
-		New:            func(c Config) Adapter { return newVultr(c) },
-	})
+var vultrInfo = Info{
+	Name:           "vultr",
+	DisplayName:    "Vultr",
+	DefaultBaseURL: "https://api.vultr.com",
+	DocsURL:        "https://www.vultr.com/api/#tag/plans",
+	KeyEnv:         "VULTR_API_KEY",
+	sendKey:        bearer,
 }
 
+func init() { register(vultrInfo, newVultr) }
+
 const (
-	vultrDefaultBase = "https://api.vultr.com"
-	vultrPlansPath   = "/v2/plans"
-	vultrMetalPath   = "/v2/plans-metal"
-	vultrPageSize    = 500 // the documented maximum
-	vultrMaxPages    = 1000
+	vultrPlansPath = "/v2/plans"
+	vultrMetalPath = "/v2/plans-metal"
+	vultrPageSize  = 500 // the documented maximum
+	vultrMaxPages  = 1000
 	// Vultr's monthly prices are a capped number of hours: 730 for cloud
 	// plans and 672 for bare metal (the ratio of monthly_cost to
 	// hourly_cost in its own responses). Used only when hourly_cost is absent.
@@ -47,22 +44,13 @@ const (
 )
 
 type vultr struct {
-	cfg      Config
-	base     string
-	cl       *client
+	provider
 	pageSize int
 }
 
 func newVultr(cfg Config) *vultr {
-	return &vultr{
-		cfg:      cfg,
-		base:     strings.TrimRight(cfg.baseURL(vultrDefaultBase), "/"),
-		cl:       newClient("vultr", cfg),
-		pageSize: vultrPageSize,
-	}
+	return &vultr{provider: newProvider(vultrInfo, cfg), pageSize: vultrPageSize}
 }
-
-func (v *vultr) Name() string { return "vultr" }
 
 // vultrPage is one page of either listing: /v2/plans fills Plans,
 // /v2/plans-metal fills PlansMetal. The parser takes the same shape with
@@ -104,12 +92,7 @@ type vultrPlan struct {
 
 func (p *vultrPlan) UnmarshalJSON(b []byte) error {
 	type plain vultrPlan
-	var q plain
-	if err := json.Unmarshal(b, &q); err != nil {
-		*p = vultrPlan{malformed: true}
-		return nil
-	}
-	*p = vultrPlan(q)
+	p.malformed = !decodeLenient(b, (*plain)(p))
 	return nil
 }
 
@@ -132,27 +115,19 @@ func (n *vultrNum) UnmarshalJSON(b []byte) error {
 }
 
 func (v *vultr) Fetch(ctx context.Context) ([]shared.Offer, error) {
-	header := http.Header{}
-	if !v.cfg.APIKey.IsZero() {
-		header.Set("Authorization", "Bearer "+v.cfg.APIKey.Reveal())
-	}
-	plans, err := v.list(ctx, vultrPlansPath, url.Values{"type": {"all"}}, header, func(p *vultrPage) []vultrPlan { return p.Plans })
+	plans, err := v.list(ctx, vultrPlansPath, url.Values{"type": {"all"}}, func(p *vultrPage) []vultrPlan { return p.Plans })
 	if err != nil {
 		return nil, err
 	}
-	metal, err := v.list(ctx, vultrMetalPath, url.Values{}, header, func(p *vultrPage) []vultrPlan { return p.PlansMetal })
+	metal, err := v.list(ctx, vultrMetalPath, url.Values{}, func(p *vultrPage) []vultrPlan { return p.PlansMetal })
 	if err != nil {
 		return nil, err
 	}
-	offers, err := parseVultr(vultrPage{Plans: plans, PlansMetal: metal}, v.cfg.now(), v.base)
-	if err != nil {
-		return nil, errorf("vultr", shared.ErrKindUpstream, "%w", err)
-	}
-	return offers, nil
+	return parseVultr(vultrPage{Plans: plans, PlansMetal: metal}, v.origin(""))
 }
 
 // list follows one listing's cursor until meta.links.next is empty.
-func (v *vultr) list(ctx context.Context, path string, q url.Values, header http.Header, items func(*vultrPage) []vultrPlan) ([]vultrPlan, error) {
+func (v *vultr) list(ctx context.Context, path string, q url.Values, items func(*vultrPage) []vultrPlan) ([]vultrPlan, error) {
 	var out []vultrPlan
 	seen := map[string]bool{}
 	cursor := ""
@@ -162,7 +137,7 @@ func (v *vultr) list(ctx context.Context, path string, q url.Values, header http
 			q.Set("cursor", cursor)
 		}
 		var page vultrPage
-		if err := v.cl.doJSON(ctx, call{method: http.MethodGet, url: v.base + path + "?" + q.Encode(), header: header}, &page); err != nil {
+		if err := v.get(ctx, path+"?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
 		batch := items(&page)
@@ -172,15 +147,15 @@ func (v *vultr) list(ctx context.Context, path string, q url.Values, header http
 			return out, nil
 		}
 		if seen[cursor] {
-			return nil, errorf("vultr", shared.ErrKindUpstream, "%s: cursor %q repeats", path, cursor)
+			return nil, v.errorf(shared.ErrKindUpstream, "%s: cursor %q repeats", path, cursor)
 		}
 		seen[cursor] = true
 	}
-	return nil, errorf("vultr", shared.ErrKindUpstream, "%s: more than %d pages", path, vultrMaxPages)
+	return nil, v.errorf(shared.ErrKindUpstream, "%s: more than %d pages", path, vultrMaxPages)
 }
 
-// parseVultr emits one offer per GPU plan and location, base being the API
-// base URL the plans came from.
+// parseVultr emits one offer per GPU plan and location, at's source being
+// the API base URL the plans came from.
 //
 // Availability: the locations of a plan are where it can be deployed now;
 // Vultr drops a location when the plan sells out there. Each listed location
@@ -192,25 +167,25 @@ func (v *vultr) list(ctx context.Context, path string, q url.Values, header http
 // Compliance: Vultr's trust center (https://www.vultr.com/trust-center)
 // lists SOC 2 (Type II) and ISO 27001 for its platform; locations in Europe
 // add "gdpr".
-func parseVultr(resp vultrPage, now time.Time, base string) ([]shared.Offer, error) {
+func parseVultr(resp vultrPage, at origin) ([]shared.Offer, error) {
 	var all []vultrSourced
 	for _, p := range resp.Plans {
-		all = append(all, vultrSourced{p, base + vultrPlansPath})
+		all = append(all, vultrSourced{p, at.under(vultrPlansPath)})
 	}
 	for _, p := range resp.PlansMetal {
 		p.metal = true
-		all = append(all, vultrSourced{p, base + vultrMetalPath})
+		all = append(all, vultrSourced{p, at.under(vultrMetalPath)})
 	}
 	var set offerSet
 	for i := range all {
-		for _, o := range vultrOffers(&all[i].plan, now, all[i].source) {
+		for _, o := range vultrOffers(&all[i].plan, all[i].at) {
 			set.add(o)
 		}
 	}
 	if !vultrAnyGPU(all) {
 		return set.offers(), nil // an all-CPU listing is not a broken one
 	}
-	return set.result("vultr", len(all), "plans, GPU plans among them, but none with a price")
+	return set.result(at, len(all), "plans, GPU plans among them, but none with a price")
 }
 
 // vultrAnyGPU reports whether any plan looks like a GPU plan, so an all-CPU
@@ -228,14 +203,14 @@ func vultrAnyGPU(all []vultrSourced) bool {
 
 // vultrSourced is a plan with the endpoint it was listed by.
 type vultrSourced struct {
-	plan   vultrPlan
-	source string
+	plan vultrPlan
+	at   origin
 }
 
 // vultrOffers converts one plan; it returns nothing for CPU-only, unpriced,
 // nameless or malformed plans. The caller validates each offer
 // (offerSet.add).
-func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
+func vultrOffers(p *vultrPlan, at origin) []shared.Offer {
 	id := strings.TrimSpace(p.ID)
 	if p.malformed || id == "" {
 		return nil
@@ -258,16 +233,13 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	}
 	onDemand := p.DeployOnDemand == nil || *p.DeployOnDemand
 	preemptible := spot > 0 && (p.DeployPreemptible == nil || *p.DeployPreemptible)
-	base := shared.Offer{
-		Provider:     "vultr",
+	base := at.stamp(shared.Offer{
 		InstanceType: id,
 		VCPUs:        positive(vultrFirst(p.VCPUCount, p.CPUThreads, p.CPUCount)),
 		RAMGB:        round2Exact(p.RAM / 1024),
 		DiskGB:       round2Exact(float64(p.Disk) * max(p.DiskCount, 1)),
 		Currency:     "USD",
-		FetchedAt:    now,
-		Source:       source,
-	}
+	})
 	base.SetGPU(gpuName, mem, count)
 	deployable := true
 	switch {
@@ -290,7 +262,7 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	locations := sortedCodes(p.Locations)
 	if len(locations) == 0 || !deployable {
 		o := base
-		o.ID = shared.OfferID("vultr", id, "any")
+		o.ID = at.id(id, "any")
 		o.SetLocation("any", shared.Location{})
 		o.ComplianceTags = []string{"soc2", "iso27001"}
 		o.Availability = shared.Unavailable
@@ -299,7 +271,7 @@ func vultrOffers(p *vultrPlan, now time.Time, source string) []shared.Offer {
 	var out []shared.Offer
 	for _, loc := range locations {
 		o := base
-		o.ID = shared.OfferID("vultr", id, loc)
+		o.ID = at.id(id, loc)
 		where := vultrLocation(loc)
 		o.SetLocation(loc, where)
 		o.ComplianceTags = withGDPR(where, "soc2", "iso27001")

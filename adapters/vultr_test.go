@@ -56,7 +56,7 @@ func TestParseVultr(t *testing.T) {
 	if err := json.Unmarshal([]byte(vultrDocPayload), &resp); err != nil {
 		t.Fatal(err)
 	}
-	offers, err := parseVultr(resp, fixedNow, "https://api.vultr.com")
+	offers, err := parseVultr(resp, testOrigin(vultrInfo, "https://api.vultr.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func FuzzParseVultr(f *testing.F) {
 		if json.Unmarshal(b, &resp) != nil {
 			return
 		}
-		offers, err := parseVultr(resp, fixedNow, "x")
+		offers, err := parseVultr(resp, testOrigin(vultrInfo, "x"))
 		if err != nil {
 			return
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gpubroker/gpubroker/edge/accounts"
+	"github.com/gpubroker/gpubroker/accounts"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
 	"github.com/gpubroker/gpubroker/shared/store/pgstore"
@@ -81,7 +81,7 @@ func TestAccountsIsolationEndToEnd(t *testing.T) {
 				{"service accounts", "/api/v2/service-accounts", `{"name":"alice-agent","scopes":["offers:read","integrations:read"]}`, "service_accounts", "service_id"},
 				{"integrations", "/api/v2/providers/config/integrations", `{"provider":"lambda","api_key":"alice-lambda-key-1"}`, "integrations", "provider"},
 				{"alerts", "/api/v2/alerts", `{"gpu_type":"A100","max_price":1.5}`, "alerts", "id"},
-				{"favorites", "/api/v2/users/favorites", `{"offer_id":"lambda:gpu_1x_a100:us-east-1"}`, "favorites", "offer_id"},
+				{"favorites", "/api/v2/users/favorites", `{"offer_id":"` + listedOffer(t, base) + `"}`, "favorites", "offer_id"},
 			}
 			made := map[string]created{}
 			for _, r := range resources {

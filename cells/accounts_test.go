@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -18,7 +19,7 @@ func pgDatabase(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("GPUBROKER_TEST_DATABASE_URL")
 	if base == "" {
-		requireService(t, "PostgreSQL (GPUBROKER_TEST_DATABASE_URL)")
+		testenv.Need(t, "PostgreSQL (GPUBROKER_TEST_DATABASE_URL)")
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
@@ -119,7 +120,7 @@ func TestAccountsEndToEnd(t *testing.T) {
 				t.Fatalf("api key: %d %q", code, key.Key)
 			}
 			// Owned resources, with the API key for alice and a token for bob.
-			if code := send(t, "POST", base+"/api/v2/users/favorites", key.Key, `{"offer_id":"lambda:gpu_1x_a100:us-east-1"}`, nil); code != 201 {
+			if code := send(t, "POST", base+"/api/v2/users/favorites", key.Key, `{"offer_id":"`+listedOffer(t, base)+`"}`, nil); code != 201 {
 				t.Fatalf("favorite: %d", code)
 			}
 			var alert struct {
@@ -165,3 +166,18 @@ func TestAccountsEndToEnd(t *testing.T) {
 }
 
 func jsonDecode(resp *http.Response, out any) error { return json.NewDecoder(resp.Body).Decode(out) }
+
+// listedOffer is the id of an offer the cell lists now (favorites must
+// name one).
+func listedOffer(t *testing.T, base string) string {
+	t.Helper()
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if code := send(t, "GET", base+"/api/v2/providers?provider=lambda&per_page=1", "", "", &page); code != 200 || len(page.Items) == 0 {
+		t.Fatalf("no offer listed: %d", code)
+	}
+	return page.Items[0].ID
+}

@@ -13,15 +13,14 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/adapters/credentials"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
+	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/edge"
-	"github.com/gpubroker/gpubroker/edge/accounts"
-	"github.com/gpubroker/gpubroker/edge/cache"
-	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/workers"
 	"github.com/gpubroker/gpubroker/workers/breaker"
+	"github.com/gpubroker/gpubroker/workers/client"
 )
 
 // Cell is a running set of roles. Stop shuts them down in dependency
@@ -39,7 +38,9 @@ type Cell struct {
 	edge        *edge.Server
 	httpAddr    string
 	metricsAddr string
-	creds       credentials.Store
+	keys        credentials.Store             // provider keys (Vault or the environment)
+	offers      *client.NATS                  // the workers' client, shared by the edge and the sync job
+	db          store.Store                   // accounts, owned resources, price history
 	stops       []func(context.Context) error // run in reverse order
 	done        chan error
 	cancel      context.CancelFunc
@@ -48,16 +49,24 @@ type Cell struct {
 // Roles selects what Start runs.
 type Roles struct {
 	Edge, Workers, Simulator bool
+	// Sync runs the data-sync job (on SyncInterval and on demand through
+	// shared.SyncSubject) in this process; it needs the store.
+	Sync bool
 }
 
 // AllRoles runs a whole cell in one process.
-var AllRoles = Roles{Edge: true, Workers: true, Simulator: true}
+var AllRoles = Roles{Edge: true, Workers: true, Simulator: true, Sync: true}
 
 // Start brings up the selected roles. With Simulator set and cfg.Simulator
 // true, adapters point at the in-process simulator.
 func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	// Rates are process-wide (adapters convert with them); validated when
+	// parsed, applied all at once here.
+	if err := shared.SetUSDRates(cfg.FXRates); err != nil {
+		return nil, fmt.Errorf("currency rates: %w", err)
 	}
 	if log == nil {
 		log = slog.Default()
@@ -74,7 +83,7 @@ func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 			return c, err
 		}
 	}
-	if roles.Edge || roles.Workers {
+	if roles.Edge || roles.Workers || roles.Sync {
 		if err := c.startNATS(); err != nil {
 			return c, err
 		}
@@ -88,7 +97,13 @@ func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 		if err := c.startEdge(ctx); err != nil {
 			return c, err
 		}
-	} else if roles.Workers && cfg.MetricsAddr != "" {
+	}
+	if roles.Sync {
+		if err := c.startSync(ctx); err != nil {
+			return c, err
+		}
+	}
+	if !roles.Edge && (roles.Workers || roles.Sync) && cfg.MetricsAddr != "" {
 		if err := c.startMetrics(); err != nil {
 			return c, err
 		}
@@ -204,14 +219,15 @@ func (c *Cell) adapterConfig(provider string) adapters.Config {
 	return ac
 }
 
-// credentialStore is Vault when configured, else the environment.
-func (c *Cell) credentialStore() (credentials.Store, error) {
-	if c.creds != nil {
-		return c.creds, nil
+// providerKeys is the provider-key store: Vault when configured, else the
+// environment. One per process, shared by workers and the edge.
+func (c *Cell) providerKeys() (credentials.Store, error) {
+	if c.keys != nil {
+		return c.keys, nil
 	}
 	if c.cfg.VaultAddr == "" {
-		c.creds = credentials.NewEnv(c.cfg.APIKeys)
-		return c.creds, nil
+		c.keys = credentials.NewEnv(c.cfg.APIKeys)
+		return c.keys, nil
 	}
 	v, err := credentials.NewVault(credentials.VaultConfig{Address: c.cfg.VaultAddr, Token: c.cfg.VaultToken,
 		Mount: c.cfg.VaultMount, Prefix: c.cfg.VaultPrefix, Logger: c.log})
@@ -219,17 +235,33 @@ func (c *Cell) credentialStore() (credentials.Store, error) {
 		return nil, err
 	}
 	c.stops = append(c.stops, func(context.Context) error { v.Close(); return nil })
-	c.creds = v
+	c.keys = v
 	return v, nil
 }
 
+// offersClient is the client of the workers, made once per process: the
+// edge and the sync job ask through the same one (and so share its view of
+// the replicas' health).
+func (c *Cell) offersClient() (*client.NATS, error) {
+	if c.offers != nil {
+		return c.offers, nil
+	}
+	src, err := client.NewNATS(c.nc, c.cfg.Cell)
+	if err != nil {
+		return nil, err
+	}
+	c.stops = append(c.stops, func(context.Context) error { return src.Close() })
+	c.offers = src
+	return src, nil
+}
+
 func (c *Cell) startWorkers() error {
-	store, err := c.credentialStore()
+	store, err := c.providerKeys()
 	if err != nil {
 		return err
 	}
 	for _, p := range c.cfg.Providers {
-		ad, err := credentials.Bind(p, c.adapterConfig(p), store)
+		ad, err := adapters.Bind(p, c.adapterConfig(p), store)
 		if err != nil {
 			return err
 		}
@@ -237,7 +269,7 @@ func (c *Cell) startWorkers() error {
 			MaxQueue: c.cfg.WorkerQueueSize, MaxConcurrent: c.cfg.WorkerConcurrency, ProbeInterval: c.cfg.ProbeInterval,
 			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Logger: c.log, Metrics: c.Metrics,
 			Verify: func(ctx context.Context, owner string) error {
-				return credentials.CheckUser(ctx, store, p, c.adapterConfig(p), owner)
+				return adapters.CheckUser(ctx, store, p, c.adapterConfig(p), owner)
 			}})
 		if err != nil {
 			return err
@@ -250,64 +282,4 @@ func (c *Cell) startWorkers() error {
 	}
 	// Make sure the server has the queue subscriptions before anyone asks.
 	return c.nc.Flush()
-}
-
-func (c *Cell) startEdge(ctx context.Context) error {
-	src, err := edge.NewNATSSource(c.nc, c.cfg.Cell)
-	if err != nil {
-		return err
-	}
-	c.stops = append(c.stops, func(context.Context) error { return src.Close() })
-	lcfg := ratelimit.Config{OnRedisError: c.redisErrorLogger("rate limiter")}
-	ccfg := edge.CacheConfig{Disabled: c.cfg.CacheDisabled, PricingTTL: c.cfg.PricingTTL, StaticTTL: c.cfg.StaticTTL, StaleFor: c.cfg.StaleFor}
-	var loginLimiter *ratelimit.Limiter
-	if c.cfg.RedisURL != "" {
-		rdb, err := openRedis(c.cfg.RedisURL)
-		if err != nil {
-			return err
-		}
-		c.stops = append(c.stops, func(context.Context) error { return rdb.Close() })
-		lcfg.Redis = rdb
-		lcfg.KeyPrefix = "gpubroker:" + c.cfg.Cell + ":ratelimit:"
-		ccfg.L1 = cache.NewRedisL1(rdb, "gpubroker:"+c.cfg.Cell+":cache:")
-		loginLimiter = accounts.NewLoginLimiter(rdb, nil)
-	}
-	creds, err := c.credentialStore()
-	if err != nil {
-		return err
-	}
-	db, issuer, err := c.openAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	limiter := ratelimit.New(lcfg)
-	c.stops = append(c.stops, func(context.Context) error { limiter.Close(); return nil })
-	srv, err := edge.New(edge.Config{
-		Cell: c.cfg.Cell, Providers: c.cfg.Providers, Source: src,
-		RequestTimeout: c.cfg.RequestTimeout, ProviderTimeout: c.cfg.ProviderTimeout, MaxBodyBytes: c.cfg.MaxBodyBytes,
-		MaxWaiting: c.cfg.MaxWaiting, AccessLog: c.cfg.AccessLog, Logger: c.log, Metrics: c.Metrics,
-		Cache: ccfg, Limiter: limiter, PlanLimits: c.cfg.PlanLimits, Credentials: creds, Checker: src,
-		Store: db, Issuer: issuer, Development: c.cfg.Development, Accounts: accounts.Config{LoginLimiter: loginLimiter},
-		Auth: edge.AuthConfig{APIKeys: c.cfg.ClientKeys, JWTPublicKey: c.cfg.JWTPublicKey, JWTIssuer: c.cfg.JWTIssuer,
-			TrustedProxies: c.cfg.TrustedProxies},
-	})
-	if err != nil {
-		return err
-	}
-	l, err := net.Listen("tcp", c.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("edge listen %s: %w", c.cfg.HTTPAddr, err)
-	}
-	c.edge, c.httpAddr = srv, l.Addr().String()
-	ectx, ecancel := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() {
-		err := srv.Serve(ectx, l, c.cfg.DrainTimeout)
-		if err != nil && ectx.Err() == nil {
-			c.done <- err
-		}
-		served <- err
-	}()
-	c.stops = append(c.stops, func(context.Context) error { ecancel(); return <-served })
-	return c.startSync(ectx, src, db)
 }

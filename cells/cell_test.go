@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters/simulator"
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -367,13 +367,7 @@ func TestCellProviderFaultsBecomeWarnings(t *testing.T) {
 // GPUBROKER_TEST_NATS_URL; with GPUBROKER_REQUIRE_SERVICES=1 its absence is
 // a failure, not a skip.
 func TestRolesOverExternalNATS(t *testing.T) {
-	url := os.Getenv("GPUBROKER_TEST_NATS_URL")
-	if url == "" {
-		if os.Getenv("GPUBROKER_REQUIRE_SERVICES") == "1" {
-			t.Fatal("GPUBROKER_REQUIRE_SERVICES=1 but GPUBROKER_TEST_NATS_URL is not set")
-		}
-		t.Skip("set GPUBROKER_TEST_NATS_URL to run against a real NATS server")
-	}
+	url := testenv.NATSURL(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cell := fmt.Sprintf("it%d", time.Now().UnixNano()%1_000_000)
 	cfg := Defaults()

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gpubroker/gpubroker/shared"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -35,5 +37,54 @@ func TestFromEnvRejects(t *testing.T) {
 		if _, err := FromEnv(env(map[string]string{k: v})); err == nil {
 			t.Errorf("%s=%q accepted", k, v)
 		}
+	}
+}
+
+// Every bad variable is reported, always in the same order (the order
+// they are read in), so the message of one bad environment never changes.
+func TestFromEnvErrorsInStableOrder(t *testing.T) {
+	bad := env(map[string]string{
+		"GPUBROKER_WORKER_CONCURRENCY": "x", "GPUBROKER_MAX_WAITING": "-3", "GPUBROKER_WORKER_QUEUE": "0",
+		"GPUBROKER_REQUEST_TIMEOUT": "soon", "GPUBROKER_FX_RATES": "EUR=abc", "GPUBROKER_SIMULATOR": "maybe",
+	})
+	_, first := FromEnv(bad)
+	if first == nil {
+		t.Fatal("accepted")
+	}
+	want := "configuration: GPUBROKER_FX_RATES: "
+	if !strings.HasPrefix(first.Error(), want) {
+		t.Fatalf("error %q, want it to start with %q", first, want)
+	}
+	order := []string{"GPUBROKER_FX_RATES", "GPUBROKER_SIMULATOR", "GPUBROKER_REQUEST_TIMEOUT", "GPUBROKER_MAX_WAITING",
+		"GPUBROKER_WORKER_QUEUE", "GPUBROKER_WORKER_CONCURRENCY"}
+	last := -1
+	for _, k := range order {
+		i := strings.Index(first.Error(), k)
+		if i <= last {
+			t.Fatalf("%s out of order in %q", k, first)
+		}
+		last = i
+	}
+	for range 50 {
+		if _, err := FromEnv(bad); err == nil || err.Error() != first.Error() {
+			t.Fatalf("message changed: %v vs %v", err, first)
+		}
+	}
+}
+
+// Currency rates are read into the Config, whole or not at all, and
+// applied only when a cell starts: reading the configuration changes
+// nothing in the process.
+func TestFromEnvCurrencyRates(t *testing.T) {
+	before, _ := shared.USDRate("EUR")
+	c, err := FromEnv(env(map[string]string{"GPUBROKER_FX_RATES": "EUR=2.5, gbp=1.5"}))
+	if err != nil || c.FXRates["EUR"] != 2.5 || c.FXRates["GBP"] != 1.5 {
+		t.Fatalf("%v %v", c.FXRates, err)
+	}
+	if now, _ := shared.USDRate("EUR"); now != before {
+		t.Fatalf("reading the configuration set EUR to %v", now)
+	}
+	if _, err := FromEnv(env(map[string]string{"GPUBROKER_FX_RATES": "EUR=2.5,XX=1"})); err == nil {
+		t.Fatal("a bad entry accepted")
 	}
 }

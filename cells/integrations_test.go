@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gpubroker/gpubroker/adapters/simulator"
-	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/identity"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -19,7 +19,7 @@ func TestIntegrationKeysAreChecked(t *testing.T) {
 	const client = "ent-client-key-1"
 	c := startCell(t, func(cfg *Config) {
 		cfg.Providers = []string{"lambda", "vastai"}
-		cfg.ClientKeys = []edge.APIKey{edge.NewAPIKey("acme", "enterprise", client)}
+		cfg.ClientKeys = []identity.APIKey{identity.NewAPIKey("acme", "enterprise", client)}
 	})
 	base := "http://" + c.HTTPAddr()
 	post := func(path, body string) (int, shared.VerifyResult) {

@@ -7,19 +7,21 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gpubroker/gpubroker/edge"
-	"github.com/gpubroker/gpubroker/edge/accounts"
+	"github.com/gpubroker/gpubroker/accounts"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
 	"github.com/gpubroker/gpubroker/shared/store/pgstore"
-	"github.com/gpubroker/gpubroker/workers/sync"
+	"github.com/gpubroker/gpubroker/workers/client"
+	"github.com/gpubroker/gpubroker/workers/datasync"
 )
 
-// openAccounts opens the store (PostgreSQL when DATABASE_URL is set, else
-// the embedded store under DataDir) and the token issuer (the configured
-// key, else one kept in DataDir).
-func (c *Cell) openAccounts(ctx context.Context) (store.Store, *accounts.Issuer, error) {
+// store opens the store once per process: PostgreSQL when DATABASE_URL is
+// set, else the embedded store under DataDir.
+func (c *Cell) store(ctx context.Context) (store.Store, error) {
+	if c.db != nil {
+		return c.db, nil
+	}
 	var (
 		db  store.Store
 		err error
@@ -29,50 +31,62 @@ func (c *Cell) openAccounts(ctx context.Context) (store.Store, *accounts.Issuer,
 		db, err = pgstore.Open(octx, c.cfg.DatabaseURL)
 		cancel()
 		if err != nil {
-			return nil, nil, fmt.Errorf("opening PostgreSQL: %w", err)
+			return nil, fmt.Errorf("opening PostgreSQL: %w", err)
 		}
 	} else {
 		if err := os.MkdirAll(c.cfg.DataDir, 0o700); err != nil {
-			return nil, nil, fmt.Errorf("data directory: %w", err)
+			return nil, fmt.Errorf("data directory: %w", err)
 		}
 		if db, err = embedded.Open(c.cfg.DataDir); err != nil {
-			return nil, nil, fmt.Errorf("opening the embedded store in %s: %w", c.cfg.DataDir, err)
+			return nil, fmt.Errorf("opening the embedded store in %s: %w", c.cfg.DataDir, err)
 		}
 		abs, _ := filepath.Abs(c.cfg.DataDir)
 		c.log.Info("embedded store", "dir", abs)
 	}
 	c.stops = append(c.stops, func(context.Context) error { return db.Close() })
-	key := c.cfg.JWTPrivateKey
-	if key == nil {
-		if key, err = accounts.LoadOrCreateKey(c.cfg.DataDir); err != nil {
-			return nil, nil, err
-		}
-	}
-	iss, err := accounts.NewIssuer(key, accounts.IssuerConfig{Issuer: c.cfg.JWTIssuer})
-	if err != nil {
-		return nil, nil, err
-	}
-	return db, iss, nil
+	c.db = db
+	return db, nil
 }
 
-// natsFetcher lets the data-sync job ask the workers like the edge does.
-type natsFetcher struct{ src *edge.NATSSource }
+// issuer signs access and service tokens with the configured key, else one
+// kept in DataDir.
+func (c *Cell) issuer() (*accounts.Issuer, error) {
+	key := c.cfg.JWTPrivateKey
+	if key == nil {
+		var err error
+		if key, err = accounts.LoadOrCreateKey(c.cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	return accounts.NewIssuer(key, accounts.IssuerConfig{Issuer: c.cfg.JWTIssuer})
+}
 
-func (f natsFetcher) Fetch(ctx context.Context, provider string) ([]shared.Offer, error) {
-	po, err := f.src.Fetch(ctx, provider, edge.RequestIDs{RequestID: "sync-" + provider, TraceID: "sync"})
+// syncFetcher lets the data-sync job ask the workers like the edge does.
+type syncFetcher struct{ src client.Source }
+
+func (f syncFetcher) Fetch(ctx context.Context, provider string) ([]shared.Offer, error) {
+	po, err := f.src.Fetch(ctx, provider, shared.RequestIDs{RequestID: "sync-" + provider, TraceID: "sync"})
 	return po.Offers, err
 }
 
 // startSync runs the data-sync job on SyncInterval (when positive), first
 // shortly after start so a fresh demo has history to show, and answers
-// sync.TriggerSubject so an external scheduler (Airflow) can run it on
+// shared.SyncSubject so an external scheduler (Airflow) can run it on
 // demand; set GPUBROKER_SYNC_INTERVAL=0 where one does.
-func (c *Cell) startSync(ctx context.Context, src *edge.NATSSource, db store.Store) error {
+func (c *Cell) startSync(ctx context.Context) error {
+	src, err := c.offersClient()
+	if err != nil {
+		return err
+	}
+	db, err := c.store(ctx)
+	if err != nil {
+		return err
+	}
 	offers, ok := db.(store.OfferSync)
 	if !ok {
 		return fmt.Errorf("data sync: the %T store cannot record complete provider answers", db)
 	}
-	job := &sync.Job{Fetcher: natsFetcher{src}, Store: offers, Providers: c.cfg.Providers, Logger: c.log}
+	job := &datasync.Job{Fetcher: syncFetcher{src}, Store: offers, Providers: c.cfg.Providers, Logger: c.log}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	stopTrigger, err := job.Serve(ctx, c.nc, c.cfg.Cell)

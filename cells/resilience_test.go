@@ -17,23 +17,14 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters/simulator"
-	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/identity"
+	"github.com/gpubroker/gpubroker/internal/testenv"
 )
-
-// requireService fails in CI (GPUBROKER_REQUIRE_SERVICES=1) and skips
-// elsewhere when an integration service is missing.
-func requireService(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("GPUBROKER_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("GPUBROKER_REQUIRE_SERVICES=1 but %s is not available", what)
-	}
-	t.Skipf("%s not available", what)
-}
 
 func redisURL(t *testing.T) string {
 	u := os.Getenv("GPUBROKER_TEST_REDIS_URL")
 	if u == "" {
-		requireService(t, "Redis (GPUBROKER_TEST_REDIS_URL)")
+		testenv.Need(t, "Redis (GPUBROKER_TEST_REDIS_URL)")
 	}
 	return u
 }
@@ -67,7 +58,7 @@ func TestSharedRateBudgetAcrossEdges(t *testing.T) {
 		cfg.Providers = []string{"lambda", "vastai"}
 		cfg.RedisURL = url
 		cfg.PlanLimits = map[string]int{"free": 10, "pro": limit}
-		cfg.ClientKeys = []edge.APIKey{edge.NewAPIKey("acme", "pro", secret)}
+		cfg.ClientKeys = []identity.APIKey{identity.NewAPIKey("acme", "pro", secret)}
 	}
 	a := startCell(t, func(cfg *Config) { mutate(cfg); cfg.NATSListen = "127.0.0.1:-1" })
 	bcfg := Defaults()
@@ -166,7 +157,7 @@ func startRedis(t *testing.T, port int) *exec.Cmd {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		requireService(t, "redis-server binary")
+		testenv.Need(t, "redis-server binary")
 	}
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir())

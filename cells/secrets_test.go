@@ -15,7 +15,8 @@ import (
 	vault "github.com/hashicorp/vault/api"
 
 	"github.com/gpubroker/gpubroker/adapters/simulator"
-	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/identity"
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/gpubroker/gpubroker/internal/testlog"
 	"github.com/gpubroker/gpubroker/shared"
 )
@@ -69,7 +70,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	cfg.HTTPAddr, cfg.SimStepEvery, cfg.AccessLog = "127.0.0.1:0", 0, true
 	cfg.DataDir, cfg.SyncInterval = t.TempDir(), 0
 	cfg.PlanLimits = map[string]int{"free": 1 << 30, "enterprise": 1 << 30}
-	cfg.ClientKeys = []edge.APIKey{edge.NewAPIKey("acme", "enterprise", clientKey)}
+	cfg.ClientKeys = []identity.APIKey{identity.NewAPIKey("acme", "enterprise", clientKey)}
 	cfg.APIKeys = map[string]shared.Secret{"lambda": shared.NewSecret(providerKey)}
 	cfg.SimFaults = map[string]simulator.Fault{"lambda": {ErrorRate: 1}, "aws": {TimeoutRate: 1}}
 	cfg.RequestTimeout, cfg.ProviderTimeout, cfg.FetchTimeout = 2*time.Second, 1500*time.Millisecond, 1500*time.Millisecond
@@ -90,7 +91,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Fatalf("GPUBROKER_TEST_VAULT_TOKEN is %d characters; use a long random one (scripts/bao.sh token)", len(token))
 		}
 		secrets = append(secrets, token)
-	} else if os.Getenv("GPUBROKER_REQUIRE_SERVICES") == "1" {
+	} else if testenv.Required() {
 		t.Fatal("GPUBROKER_REQUIRE_SERVICES=1 but GPUBROKER_TEST_VAULT_ADDR is not set")
 	}
 	c, err := Start(cfg, AllRoles, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -7,37 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpubroker/gpubroker/edge/httpx"
+	"github.com/gpubroker/gpubroker/edge/identity"
 	"github.com/valyala/fasthttp"
 	"pgregory.net/rapid"
-
-	"github.com/gpubroker/gpubroker/edge/ratelimit"
 )
-
-// newLimitedServer uses a real in-process limiter on a fake clock.
-func newLimitedServer(t interface {
-	Helper()
-	Fatal(...any)
-}, clock func() time.Time, limits map[string]int, keys ...APIKey) *Server {
-	t.Helper()
-	s, err := New(Config{Cell: "test", Providers: testProviders, Source: newFakeSource(31, 2), PlanLimits: limits,
-		Limiter: ratelimit.New(ratelimit.Config{Now: clock}), Auth: AuthConfig{APIKeys: keys}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func doAs(s *Server, uri, apiKey string) *fasthttp.Response {
-	var ctx fasthttp.RequestCtx
-	ctx.Request.SetRequestURI(uri)
-	if apiKey != "" {
-		ctx.Request.Header.Set("X-Api-Key", apiKey)
-	}
-	s.handle(&ctx)
-	resp := &fasthttp.Response{}
-	ctx.Response.CopyTo(resp)
-	return resp
-}
 
 // Properties 6 and 7: each plan admits its limit per second and no more;
 // a rejected request is a 429 with Retry-After and the RateLimit headers
@@ -48,7 +22,7 @@ func TestPropertyPlanLimitsAnd429Format(t *testing.T) {
 		limit := DefaultPlanLimits[plan]
 		now := time.Unix(5000, 0)
 		clock := func() time.Time { return now }
-		s := newLimitedServer(t, clock, DefaultPlanLimits, NewAPIKey("k", plan, "secret-"+plan))
+		s := newLimitedServer(t, clock, DefaultPlanLimits, identity.NewAPIKey("k", plan, "secret-"+plan))
 		key := "secret-" + plan
 		if plan == "free" {
 			key = "" // anonymous callers are the free plan, by client IP
@@ -71,7 +45,7 @@ func TestPropertyPlanLimitsAnd429Format(t *testing.T) {
 			case 429:
 				ra, err := strconv.Atoi(string(r.Header.Peek("Retry-After")))
 				var e errBody
-				if err != nil || ra < 1 || json.Unmarshal(r.Body(), &e) != nil || e.Error.Code != codeRateLimited {
+				if err != nil || ra < 1 || json.Unmarshal(r.Body(), &e) != nil || e.Error.Code != httpx.CodeRateLimited {
 					t.Fatalf("429 without a usable Retry-After (%q) or JSON error: %s", r.Header.Peek("Retry-After"), r.Body())
 				}
 			default:

@@ -8,67 +8,87 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/edge/httpx"
+	"github.com/gpubroker/gpubroker/shared"
 )
 
-// requestCtx carries one request through the handlers.
-type requestCtx struct {
-	*fasthttp.RequestCtx
-	ids      RequestIDs
-	identity Identity
-	start    time.Time
-}
-
-// handle is the fasthttp entry point: ids, routing, panic safety net,
-// metrics and the access log.
+// handle is the fasthttp entry point: ids, routing, admission, scope,
+// panic safety net, metrics and the access log.
 func (s *Server) handle(fctx *fasthttp.RequestCtx) {
-	rc := &requestCtx{RequestCtx: fctx, start: time.Now(), ids: RequestIDs{
+	r := &httpx.Request{RequestCtx: fctx, Start: time.Now(), Timeout: s.cfg.RequestTimeout, IDs: shared.RequestIDs{
 		RequestID: requestID(fctx.Request.Header.Peek("X-Request-Id")),
 		TraceID:   traceID(fctx.Request.Header.Peek("Traceparent")),
 	}}
-	fctx.Response.Header.Set("X-Request-Id", rc.ids.RequestID)
+	fctx.Response.Header.Set("X-Request-Id", r.IDs.RequestID)
 
 	method, path := string(fctx.Method()), string(fctx.Path())
-	rt, rerr := s.resolve(method, path)
+	rt, name, rerr := s.routes.resolve(method, path, r)
+	var stream *httpx.Stream
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic is a bug; answer 500 rather than drop the connection.
-			s.log.Error("handler panic", "panic", p, "path", path, "request_id", rc.ids.RequestID, "trace_id", rc.ids.TraceID)
+			s.log.Error("handler panic", "panic", p, "path", path, "request_id", r.IDs.RequestID, "trace_id", r.IDs.TraceID)
 			fctx.Response.Reset()
-			fctx.Response.Header.Set("X-Request-Id", rc.ids.RequestID)
-			writeError(fctx, &apiError{Status: fasthttp.StatusInternalServerError, Code: codeInternal, Message: "internal error"})
+			fctx.Response.Header.Set("X-Request-Id", r.IDs.RequestID)
+			httpx.WriteError(fctx, &httpx.Error{Status: fasthttp.StatusInternalServerError, Code: httpx.CodeInternal, Message: "internal error"})
 		}
 		status := fctx.Response.StatusCode()
-		took := time.Since(rc.start)
-		s.m.request(rt.name, method, status, took)
-		if s.cfg.AccessLog || status >= 500 {
-			s.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
-				slog.String("request_id", rc.ids.RequestID), slog.String("trace_id", rc.ids.TraceID),
-				slog.String("method", method), slog.String("path", path), slog.String("route", rt.name),
-				slog.Int("status", status), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
-				slog.String("remote", fctx.RemoteIP().String()), slog.String("auth", rc.identity.Kind),
-				slog.String("subject", rc.identity.Subject), slog.String("plan", rc.identity.Plan))
-		}
-	}()
-	if rerr != nil {
-		if !s.admit(rc, "") {
+		if stream != nil && stream.IsOpen() {
+			// Counted now, timed and logged when the stream ends.
+			s.m.request(name, method, status, 0)
+			s.streamReturned(stream, requestLine{method: method, path: path, route: name, status: status, r: r})
 			return
 		}
+		took := time.Since(r.Start)
+		s.m.request(name, method, status, took)
+		if s.cfg.AccessLog || status >= 500 {
+			s.accessLog(requestLine{method: method, path: path, route: name, status: status, r: r}, took)
+		}
+	}()
+	if !s.admit(r, rt) {
+		return
+	}
+	if rerr != nil {
 		if rerr.Status == fasthttp.StatusMethodNotAllowed {
 			fctx.Response.Header.Set("Allow", rerr.Field)
 			rerr.Field = ""
 		}
-		writeError(fctx, rerr)
+		httpx.WriteError(fctx, rerr)
 		return
 	}
-	if !s.admit(rc, rt.name) {
+	if !permitted(r, rt.Scope) {
 		return
 	}
-	rt.handler(rc)
+	if rt.Stream != nil {
+		stream = s.newStream(name)
+		rt.Stream(r, stream)
+		return
+	}
+	rt.Handler(r)
 }
 
-// deadline returns a context bounded by the request timeout.
-func (s *Server) deadline(rc *requestCtx) (context.Context, context.CancelFunc) {
-	return context.WithDeadline(context.Background(), rc.start.Add(s.cfg.RequestTimeout))
+// requestLine is what the access log says of a request; it is copied out
+// of the request context, which a stream outlives.
+type requestLine struct {
+	method, path, route string
+	status              int
+	r                   *httpx.Request
+	ids                 shared.RequestIDs
+	remote              string
+	id                  httpx.Identity
+}
+
+func (s *Server) accessLog(l requestLine, took time.Duration, extra ...slog.Attr) {
+	if l.r != nil {
+		l.ids, l.remote, l.id = l.r.IDs, l.r.RemoteIP().String(), l.r.Identity
+	}
+	attrs := append([]slog.Attr{slog.String("request_id", l.ids.RequestID), slog.String("trace_id", l.ids.TraceID),
+		slog.String("method", l.method), slog.String("path", l.path), slog.String("route", l.route),
+		slog.Int("status", l.status), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+		slog.String("remote", l.remote), slog.String("auth", l.id.Kind.String()),
+		slog.String("subject", l.id.Subject), slog.String("plan", l.id.Plan)}, extra...)
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }
 
 // requestID accepts a client-supplied X-Request-Id when it is short and

@@ -13,6 +13,9 @@ cd "$root"
 
 scripts/lint.sh
 
+# The README test (cmd/gpubroker) runs the README's curl examples against a cell.
+need_apt curl curl
+
 # Real services for the integration suites. Tests that stop and restart
 # Redis themselves run their own redis-server binary, installed here.
 trap 'scripts/nats.sh stop; scripts/redis.sh stop; scripts/bao.sh stop; scripts/postgres.sh stop' EXIT

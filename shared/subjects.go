@@ -49,3 +49,12 @@ func HealthWildcard(cell string) string { return cell + ".health.>" }
 func VerifySubject(cell, provider string) string {
 	return fmt.Sprintf("%s.integrations.verify.%s", cell, provider)
 }
+
+// SyncSubject is the request-reply subject that runs a cell's data-sync job
+// once and answers with its summary (datasync.TriggerReply): how an
+// external scheduler such as Airflow starts it.
+func SyncSubject(cell string) string { return cell + ".jobs.sync" }
+
+// SyncQueue is the queue group of the processes answering SyncSubject, so
+// one of them runs each request.
+const SyncQueue = "jobs.sync"

@@ -81,7 +81,7 @@ type WorkerStatus struct {
 
 // VerifyRequest asks a provider's worker to try the credential a user
 // stored for it. It names the owner only: the key itself never travels on
-// the bus; the worker reads it from the credential store.
+// the bus; the worker reads it from the provider-key store.
 type VerifyRequest struct {
 	Owner string `json:"owner"`
 }
@@ -99,3 +99,10 @@ const (
 	VerifyRejected   = "rejected"   // the provider refused the key (401/403)
 	VerifyUnverified = "unverified" // no verdict: provider down, timeout, store unreachable
 )
+
+// RequestIDs travel with every internal call (HeaderRequestID,
+// HeaderTraceID) so one request's log lines can be found in every process.
+type RequestIDs struct {
+	RequestID string
+	TraceID   string
+}

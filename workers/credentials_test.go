@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/workers/breaker"
@@ -53,7 +53,7 @@ func TestCredentialsUnavailableDoesNotTripBreaker(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			nc := testnats.Conn(t)
 			store := &downStore{since: since}
-			ad, err := credentials.Bind("lambda", adapters.Config{BaseURL: "http://127.0.0.1:1"}, store)
+			ad, err := adapters.Bind("lambda", adapters.Config{BaseURL: "http://127.0.0.1:1"}, store)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,11 +89,11 @@ func TestCredentialsUnavailableDoesNotTripBreaker(t *testing.T) {
 				t.Fatalf("store asked %d times for 30 fetches: the breaker rejected calls", store.calls.Load()-before)
 			}
 			st := w.Status()
-			wantErr := "lambda: credentials_unavailable: vault unreachable since 2026-11-23T09:30:00Z"
-			if st.Breaker != tt.wantBreaker || st.LastErrorKind != credentials.KindUnavailable ||
+			wantErr := "the provider key store has been unreachable since 2026-11-23T09:30:00Z" // the public reason: no Vault path
+			if st.Breaker != tt.wantBreaker || st.LastErrorKind != shared.ErrKindCredentialsUnavailable ||
 				!strings.HasPrefix(st.LastError, wantErr) || st.LastErrorAt.IsZero() {
 				t.Fatalf("status breaker=%s kind=%s err=%q, want breaker %s and kind %s with %q",
-					st.Breaker, st.LastErrorKind, st.LastError, tt.wantBreaker, credentials.KindUnavailable, wantErr)
+					st.Breaker, st.LastErrorKind, st.LastError, tt.wantBreaker, shared.ErrKindCredentialsUnavailable, wantErr)
 			}
 		})
 	}

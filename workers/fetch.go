@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/adapters/credentials"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/workers/breaker"
 )
@@ -84,7 +83,7 @@ func (w *Worker) run(f *flight) {
 	switch {
 	case err == nil:
 		done(breaker.Succeeded)
-	case adapters.KindOf(err) == credentials.KindUnavailable:
+	case adapters.KindOf(err) == shared.ErrKindCredentialsUnavailable:
 		done(breaker.NotAttempted)
 	default:
 		done(breaker.Failed)
@@ -92,6 +91,7 @@ func (w *Worker) run(f *flight) {
 	w.m.fetchDuration.Update(f.took.Seconds())
 	w.recordOutcome(f.took, len(offers), err)
 	if err != nil {
+		w.log.Warn("upstream fetch failed", "kind", adapters.KindOf(err), "err", err, "took", f.took.String())
 		w.m.fetchErrors(adapters.KindOf(err)).Inc()
 		f.err = err
 		return

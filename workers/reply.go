@@ -37,11 +37,12 @@ func (w *Worker) reply(req *nats.Msg, f *flight) error {
 	return nil
 }
 
-// replyError tells the requester why there are no offers. The message is the
-// adapter's error, which by construction carries no credentials.
+// replyError tells the requester why there are no offers: the kind and the
+// adapter's public reason, which names no upstream URL and quotes no
+// upstream body (those reach this worker's log, where the fetch failed).
 func (w *Worker) replyError(req *nats.Msg, err error) {
 	m := nats.NewMsg(req.Reply)
-	m.Header.Set(shared.HeaderError, err.Error())
+	m.Header.Set(shared.HeaderError, adapters.Reason(err))
 	m.Header.Set(shared.HeaderErrorKind, adapters.KindOf(err))
 	m.Header.Set(shared.HeaderReplica, w.cfg.Replica)
 	if perr := w.cfg.Conn.PublishMsg(m); perr != nil {

@@ -12,10 +12,10 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/workers/breaker"
+	"github.com/gpubroker/gpubroker/workers/client"
 )
 
 // After 10 calls with >= 50 % failures the breaker opens: requests are
@@ -41,7 +41,7 @@ func TestBreakerOpensAndStopsUpstreamCalls(t *testing.T) {
 	var kinds []string
 	for i := 0; i < 12; i++ {
 		_, err := fetch(t, nc, 5*time.Second)
-		var fe *edge.FetchError
+		var fe *client.FetchError
 		if !errors.As(err, &fe) {
 			t.Fatalf("call %d: %v", i, err)
 		}
@@ -97,7 +97,7 @@ func TestOverloadIsRefused(t *testing.T) {
 	nc.Flush()
 	time.Sleep(100 * time.Millisecond)
 	_, err = fetch(t, nc, 2*time.Second)
-	var fe *edge.FetchError
+	var fe *client.FetchError
 	if !errors.As(err, &fe) || fe.Kind != shared.ErrKindOverloaded {
 		t.Fatalf("third request: %v, want overloaded", err)
 	}

@@ -36,7 +36,8 @@ func (w *Worker) recordOutcome(took time.Duration, offers int, err error) {
 		h.latencyMS += latencyAlpha * (ms - h.latencyMS)
 	}
 	if err != nil {
-		h.lastErr, h.lastErrKind, h.lastErrAt = err.Error(), adapters.KindOf(err), now
+		// Heartbeats reach every edge's /health: the public reason only.
+		h.lastErr, h.lastErrKind, h.lastErrAt = adapters.Reason(err), adapters.KindOf(err), now
 		return
 	}
 	h.lastSuccess, h.offers = now, offers

@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -44,21 +44,21 @@ func (w *Worker) onVerify(msg *nats.Msg) {
 	}()
 }
 
-// verdict maps a check's error to its result. Adapter errors never carry
-// keys, so their text is safe to return to the key's owner.
+// verdict maps a check's error to its result, with the adapter's public
+// reason (no upstream URL or body) for the key's owner.
 func verdict(err error) shared.VerifyResult {
 	r := shared.VerifyResult{Status: shared.VerifyUnverified}
 	switch {
 	case err == nil:
 		r.Status, r.Message = shared.VerifyVerified, "the provider accepted the key"
 	case errors.Is(err, credentials.ErrNotFound):
-		r.Message = "the provider's workers cannot see this credential (a credential store shared with them, such as Vault, is needed)"
+		r.Message = "the provider's workers cannot see this key (a provider-key store shared with them, such as Vault, is needed)"
 	case adapters.KindOf(err) == shared.ErrKindAuth:
-		r.Status, r.Message = shared.VerifyRejected, "the provider refused the key: "+err.Error()
+		r.Status, r.Message = shared.VerifyRejected, "the provider refused the key: "+adapters.Reason(err)
 	case errors.Is(err, credentials.ErrUnavailable):
-		r.Message = "the credential store is unavailable; retry later"
+		r.Message = "the provider key store is unavailable; retry later"
 	default:
-		r.Message = "the provider could not be reached to check the key: " + err.Error()
+		r.Message = "the provider could not be reached to check the key: " + adapters.Reason(err)
 	}
 	return r
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/adapters/credentials"
+	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
 )

@@ -240,7 +240,8 @@ func (w *Worker) handle(msg *nats.Msg) {
 	}
 	if err != nil {
 		w.m.requests("error").Inc()
-		log.Warn("fetch failed", "kind", adapters.KindOf(err), "err", err)
+		// The upstream detail was logged once by the fetch itself.
+		log.Debug("answering with a failed fetch", "kind", adapters.KindOf(err), "reason", adapters.Reason(err))
 		w.replyError(msg, err)
 		return
 	}

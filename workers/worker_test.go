@@ -16,9 +16,9 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/gpubroker/gpubroker/adapters"
-	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/workers/client"
 )
 
 // fakeAdapter returns n offers priced base+i after an optional delay, and
@@ -86,16 +86,16 @@ func startWorker(t *testing.T, nc *nats.Conn, ad adapters.Adapter) *Worker {
 	return w
 }
 
-func fetch(t *testing.T, nc *nats.Conn, timeout time.Duration) (edge.ProviderOffers, error) {
+func fetch(t *testing.T, nc *nats.Conn, timeout time.Duration) (client.ProviderOffers, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	src, err := edge.NewNATSSource(nc, "t")
+	src, err := client.NewNATS(nc, "t")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	return src.Fetch(ctx, "fake", edge.RequestIDs{RequestID: "r", TraceID: "t"})
+	return src.Fetch(ctx, "fake", shared.RequestIDs{RequestID: "r", TraceID: "t"})
 }
 
 // A burst of concurrent requests costs the provider one upstream call.
@@ -169,7 +169,7 @@ func TestErrorsCarryTheirKind(t *testing.T) {
 	nc := testnats.Conn(t)
 	startWorker(t, nc, &fakeAdapter{err: &adapters.Error{Provider: "fake", Kind: shared.ErrKindRateLimited, Err: errors.New("429")}})
 	_, err := fetch(t, nc, 5*time.Second)
-	var fe *edge.FetchError
+	var fe *client.FetchError
 	if !errors.As(err, &fe) || fe.Kind != shared.ErrKindRateLimited {
 		t.Fatalf("got %v", err)
 	}
@@ -179,7 +179,7 @@ func TestNoWorkerIsReportedAtOnce(t *testing.T) {
 	nc := testnats.Conn(t)
 	start := time.Now()
 	_, err := fetch(t, nc, 5*time.Second)
-	var fe *edge.FetchError
+	var fe *client.FetchError
 	if !errors.As(err, &fe) || fe.Kind != "no_workers" {
 		t.Fatalf("got %v", err)
 	}
@@ -195,7 +195,7 @@ func TestRequesterDeadline(t *testing.T) {
 	ad := &fakeAdapter{n: 3, delay: 500 * time.Millisecond}
 	startWorker(t, nc, ad)
 	_, err := fetch(t, nc, 100*time.Millisecond)
-	var fe *edge.FetchError
+	var fe *client.FetchError
 	if !errors.As(err, &fe) || fe.Kind != shared.ErrKindTimeout {
 		t.Fatalf("got %v", err)
 	}
@@ -276,7 +276,7 @@ func TestStopLeavesQueueGroup(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	_, err := fetch(t, nc, 2*time.Second)
-	var fe *edge.FetchError
+	var fe *client.FetchError
 	if !errors.As(err, &fe) || fe.Kind != "no_workers" {
 		t.Fatalf("stopped worker still answers: %v", err)
 	}

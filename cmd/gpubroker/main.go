@@ -4,6 +4,7 @@
 //	gpubroker edge        HTTP edge only, against NATS_URL
 //	gpubroker worker      provider workers only, against NATS_URL
 //	gpubroker simulator   provider API simulator only
+//	gpubroker sync        the data-sync job only, against NATS_URL and the store
 //
 // Configuration comes from environment variables (see README); flags
 // override them.
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/cells"
+	"github.com/gpubroker/gpubroker/internal/logboot" // imported first by the init order: holds what dependencies log at init
 )
 
 func main() {
@@ -32,13 +34,15 @@ func main() {
 	}
 }
 
-const usage = `usage: gpubroker <cell|edge|worker|simulator> [flags]
+const usage = `usage: gpubroker <cell|edge|worker|simulator|sync> [flags]
 
   cell        run a whole cell in one process: embedded NATS, provider simulator,
               one worker per provider and the HTTP edge (the default demo)
   edge        run the HTTP edge against an external NATS (NATS_URL)
   worker      run provider workers against an external NATS (NATS_URL)
   simulator   run the provider API simulator alone
+  sync        run the data-sync job alone (offers and price history into the
+              store), against an external NATS and the store
 
 Run 'gpubroker <role> -h' for the role's flags.`
 
@@ -64,6 +68,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch role {
 	case "cell":
 		roles = cells.AllRoles
+		if _, set := os.LookupEnv("GPUBROKER_SIMULATOR_ADDR"); !set {
+			// A fixed, documented address, so the README's simulator
+			// commands work against a cell as they are written.
+			cfg.SimulatorAddr = "127.0.0.1:8090"
+		}
 		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "HTTP listen address of the edge")
 		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name (NATS subject prefix)")
 		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "external NATS URL; empty runs an embedded server")
@@ -71,12 +80,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&cfg.SimulatorAddr, "sim-addr", cfg.SimulatorAddr, "simulator listen address")
 		fs.Uint64Var(&cfg.SimSeed, "seed", cfg.SimSeed, "simulator random seed")
 	case "edge":
-		roles = cells.Roles{Edge: true}
+		roles = cells.Roles{Edge: true, Sync: true}
 		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "HTTP listen address")
 		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
 		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
+		fs.BoolVar(&roles.Sync, "sync", roles.Sync, "also run the data-sync job in this process")
 	case "worker":
 		roles = cells.Roles{Workers: true}
+		fs.BoolVar(&roles.Sync, "sync", roles.Sync, "also run the data-sync job in this process")
 		fs.StringVar(providers, "provider", *providers, "provider(s) to serve, comma-separated")
 		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
 		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
@@ -94,6 +105,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&cfg.SimulatorAddr, "addr", cfg.SimulatorAddr, "listen address")
 		fs.Uint64Var(&cfg.SimSeed, "seed", cfg.SimSeed, "random seed")
 		fs.DurationVar(&cfg.SimStepEvery, "step", cfg.SimStepEvery, "price random-walk step interval (0: only on POST /_sim/step)")
+	case "sync":
+		roles = cells.Roles{Sync: true}
+		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
+		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
+		if _, set := os.LookupEnv("GPUBROKER_METRICS_ADDR"); !set {
+			cfg.MetricsAddr = ":9092"
+		}
+		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "listen address of /metrics and /healthz (empty: none)")
 	default:
 		fmt.Fprintln(stderr, usage)
 		return fmt.Errorf("unknown role %q", role)
@@ -105,7 +124,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Providers = splitList(*providers)
-	if (role == "edge" || role == "worker") && cfg.NATSURL == "" {
+	if (role == "edge" || role == "worker" || role == "sync") && cfg.NATSURL == "" {
 		return fmt.Errorf("%s needs an external NATS: set NATS_URL or --nats", role)
 	}
 	if role == "worker" && cfg.SimulatorURL == "" {
@@ -116,6 +135,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	slog.SetDefault(log)
+	logboot.Replay(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -123,11 +143,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ready := []any{"role", role}
 	if a := cell.HTTPAddr(); a != "" {
-		log.Info("gpubroker ready", "role", role, "http", a, "try", "curl 'http://"+localURL(a)+"/api/v2/providers?gpu=H100&max_price=4'")
-	} else {
-		log.Info("gpubroker ready", "role", role)
+		ready = append(ready, "http", a, "try", "curl 'http://"+localURL(a)+"/api/v2/providers?gpu=H100&max_price=4'")
 	}
+	if u := cell.SimulatorURL(); u != "" {
+		ready = append(ready, "simulator", u)
+	}
+	log.Info("gpubroker ready", ready...)
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -25,7 +26,7 @@ func newRedisProcess(t *testing.T) *redisProcess {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		requireService(t, "redis-server is not installed")
+		testenv.Need(t, "redis-server is not installed")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -17,7 +18,7 @@ func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
 	url := os.Getenv("GPUBROKER_TEST_REDIS_URL")
 	if url == "" {
-		requireService(t, "GPUBROKER_TEST_REDIS_URL is not set")
+		testenv.Need(t, "GPUBROKER_TEST_REDIS_URL is not set")
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -29,14 +30,6 @@ func testRedis(t *testing.T) *redis.Client {
 		t.Fatalf("redis at %s: %v", url, err)
 	}
 	return client
-}
-
-func requireService(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("GPUBROKER_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("GPUBROKER_REQUIRE_SERVICES=1 but %s", why)
-	}
-	t.Skip(why)
 }
 
 // testPrefix keeps concurrent runs against one Redis apart.

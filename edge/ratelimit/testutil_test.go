@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -38,23 +39,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// needService skips the test when a service it needs is missing, or fails it
-// under GPUBROKER_REQUIRE_SERVICES=1.
-func needService(t testing.TB, why string) {
-	t.Helper()
-	if os.Getenv("GPUBROKER_REQUIRE_SERVICES") == "1" {
-		t.Fatal("GPUBROKER_REQUIRE_SERVICES=1 but " + why)
-	}
-	t.Skip(why)
-}
-
 // testRedis connects to the Redis of GPUBROKER_TEST_REDIS_URL, with the
 // script already loaded so that every reservation is one EVALSHA.
 func testRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	url := os.Getenv("GPUBROKER_TEST_REDIS_URL")
 	if url == "" {
-		needService(t, "GPUBROKER_TEST_REDIS_URL is not set")
+		testenv.Need(t, "GPUBROKER_TEST_REDIS_URL is not set")
 	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {
@@ -116,7 +107,7 @@ func newRedisServer(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		needService(t, "redis-server is not installed")
+		testenv.Need(t, "redis-server is not installed")
 	}
 	s := &redisServer{t: t, bin: bin, port: freePort(t)}
 	t.Cleanup(s.kill)

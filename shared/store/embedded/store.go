@@ -55,11 +55,27 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: opening %s: %w", path, err)
 	}
-	if err := migrate(context.Background(), db); err != nil {
+	if err := migrateWhenFree(db); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	return &Store{db: db}, nil
+}
+
+// migrateWhenFree runs migrate, retrying while another process holds the
+// database: the busy timeout does not cover a connection's first
+// PRAGMA journal_mode=WAL racing another opener's, which SQLite answers
+// with SQLITE_BUSY at once.
+func migrateWhenFree(db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := migrate(context.Background(), db)
+		var sqlErr *sqlite.Error
+		if err == nil || !errors.As(err, &sqlErr) || sqlErr.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
 }
 
 // Ping reports whether the database answers.

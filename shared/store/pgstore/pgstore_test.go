@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/storetest"
 )
@@ -21,14 +21,7 @@ import (
 // skip, unless GPUBROKER_REQUIRE_SERVICES=1 makes that a failure.
 func databaseURL(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("GPUBROKER_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("GPUBROKER_REQUIRE_SERVICES") == "1" {
-			t.Fatal("GPUBROKER_TEST_DATABASE_URL is not set (scripts/postgres.sh start; export GPUBROKER_TEST_DATABASE_URL=$(scripts/postgres.sh url))")
-		}
-		t.Skip("GPUBROKER_TEST_DATABASE_URL is not set")
-	}
-	return u
+	return testenv.DatabaseURL(t)
 }
 
 // freshSchema creates an empty schema that is dropped after the test and

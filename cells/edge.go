@@ -1,0 +1,137 @@
+package cells
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/gpubroker/gpubroker/accounts"
+	"github.com/gpubroker/gpubroker/credentials"
+	"github.com/gpubroker/gpubroker/edge"
+	"github.com/gpubroker/gpubroker/edge/accountapi"
+	"github.com/gpubroker/gpubroker/edge/cache"
+	"github.com/gpubroker/gpubroker/edge/httpx"
+	"github.com/gpubroker/gpubroker/edge/identity"
+	"github.com/gpubroker/gpubroker/edge/ops"
+	"github.com/gpubroker/gpubroker/edge/ratelimit"
+	"github.com/gpubroker/gpubroker/edge/search"
+	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/workers/client"
+)
+
+// startEdge assembles the HTTP edge from its feature packages over this
+// cell's NATS, stores and Redis, and serves it on HTTPAddr.
+func (c *Cell) startEdge(ctx context.Context) error {
+	src, err := c.offersClient()
+	if err != nil {
+		return err
+	}
+	keys, err := c.providerKeys()
+	if err != nil {
+		return err
+	}
+	db, err := c.store(ctx)
+	if err != nil {
+		return err
+	}
+	issuer, err := c.issuer()
+	if err != nil {
+		return err
+	}
+	parts := edgeParts{source: src, checker: src, keys: keys, db: db, issuer: issuer,
+		limiter: ratelimit.Config{OnRedisError: c.redisErrorLogger("rate limiter")}}
+	if c.cfg.RedisURL != "" {
+		rdb, err := openRedis(c.cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		c.stops = append(c.stops, func(context.Context) error { return rdb.Close() })
+		parts.limiter.Redis = rdb
+		parts.limiter.KeyPrefix = "gpubroker:" + c.cfg.Cell + ":ratelimit:"
+		parts.l1 = cache.NewRedisL1(rdb, "gpubroker:"+c.cfg.Cell+":cache:")
+		parts.loginLimiter = accounts.NewLoginLimiter(rdb, nil)
+	}
+	srv, closeParts, err := c.assembleEdge(parts)
+	c.stops = append(c.stops, func(context.Context) error { closeParts(); return nil })
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", c.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("edge listen %s: %w", c.cfg.HTTPAddr, err)
+	}
+	c.edge, c.httpAddr = srv, l.Addr().String()
+	ectx, ecancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		err := srv.Serve(ectx, l, c.cfg.DrainTimeout)
+		if err != nil && ectx.Err() == nil {
+			c.done <- err
+		}
+		served <- err
+	}()
+	c.stops = append(c.stops, func(context.Context) error { ecancel(); return <-served })
+	return nil
+}
+
+// edgeParts are what the edge is assembled over.
+type edgeParts struct {
+	source       client.Source
+	checker      accountapi.CredentialChecker // nil: key checks answer "unverified"
+	keys         credentials.Store            // users' provider keys
+	db           store.Store                  // nil: the account routes answer 503
+	issuer       *accounts.Issuer             // signs tokens; required with db
+	limiter      ratelimit.Config
+	loginLimiter *ratelimit.Limiter // nil: in-process
+	l1           cache.L1           // nil: no shared cache tier
+}
+
+// assembleEdge builds the edge core over the feature packages' routes:
+// search, the account API and the operational endpoints. A new feature
+// package is added here and nowhere else in the cell. closeParts releases
+// what it made (the rate limiter, the account service) and is safe to call
+// when err is set.
+func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), err error) {
+	var closers []func()
+	closeParts = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	cfg := c.cfg
+	health := client.NewHealthBook(cfg.Providers)
+	offers, err := search.New(search.Config{Providers: cfg.Providers, Source: p.source, Health: health,
+		ProviderTimeout: cfg.ProviderTimeout, MaxWaiting: cfg.MaxWaiting, Logger: c.log, Metrics: c.Metrics,
+		Cache: search.CacheConfig{Disabled: cfg.CacheDisabled, PricingTTL: cfg.PricingTTL, StaticTTL: cfg.StaticTTL,
+			StaleFor: cfg.StaleFor, L1: p.l1}})
+	if err != nil {
+		return nil, closeParts, err
+	}
+	limiter := ratelimit.New(p.limiter)
+	closers = append(closers, limiter.Close)
+	idc := identity.Config{APIKeys: cfg.ClientKeys, JWTPublicKey: cfg.JWTPublicKey, JWTIssuer: cfg.JWTIssuer,
+		TrustedProxies: cfg.TrustedProxies}
+	var svc *accounts.Service
+	if p.db != nil {
+		svc, err = accounts.New(accounts.Config{Store: p.db, Issuer: p.issuer, LoginLimiter: p.loginLimiter,
+			AllowHTTPWebhooks: cfg.Development, Offers: offers, Logger: c.log})
+		if err != nil {
+			return nil, closeParts, fmt.Errorf("accounts: %w", err)
+		}
+		closers = append(closers, svc.Close)
+		// The gateway issues its own tokens: its key, name and audience
+		// replace any external issuer's.
+		idc.Stored, idc.JWTPublicKey, idc.JWTIssuer, idc.JWTAudience = svc.KeyAuth(), p.issuer.PublicKey(), p.issuer.Name(), accounts.Audience
+	}
+	api := accountapi.New(accountapi.Config{Accounts: svc, Keys: p.keys, Checker: p.checker, Providers: cfg.Providers, Logger: c.log})
+	status := ops.New(ops.Config{Cell: cfg.Cell, Providers: cfg.Providers, Source: p.source, Health: health, Cache: offers,
+		Limiter: limiter, Metrics: c.Metrics})
+	var routes []httpx.Route
+	for _, f := range []interface{ Routes() []httpx.Route }{offers, api, status} {
+		routes = append(routes, f.Routes()...)
+	}
+	srv, err = edge.New(edge.Config{Routes: routes, Identity: identity.New(idc), Limiter: limiter, PlanLimits: cfg.PlanLimits,
+		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, AccessLog: cfg.AccessLog,
+		Logger: c.log, Metrics: c.Metrics})
+	return srv, closeParts, err
+}

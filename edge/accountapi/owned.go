@@ -1,0 +1,135 @@
+package accountapi
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/gpubroker/gpubroker/accounts"
+	"github.com/gpubroker/gpubroker/edge/httpx"
+)
+
+type favoriteBody struct {
+	OfferID string `json:"offer_id"`
+}
+
+type favoriteJSON struct {
+	OfferID   string    `json:"offer_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *API) addFavorite() func(*httpx.Request) {
+	return endpoint(a, spec{status: fasthttp.StatusCreated}, func(c *call, b favoriteBody) (favoriteJSON, error) {
+		f, err := a.cfg.Accounts.AddFavorite(c.ctx, c.p, b.OfferID)
+		return favoriteJSON{f.OfferID, f.CreatedAt}, err
+	})
+}
+
+func (a *API) listFavorites() func(*httpx.Request) {
+	type list struct {
+		Favorites []favoriteJSON `json:"favorites"`
+	}
+	return endpoint(a, spec{status: fasthttp.StatusOK}, func(c *call, _ none) (list, error) {
+		fs, err := a.cfg.Accounts.ListFavorites(c.ctx, c.p)
+		out := make([]favoriteJSON, len(fs))
+		for i, f := range fs {
+			out[i] = favoriteJSON{f.OfferID, f.CreatedAt.UTC()}
+		}
+		return list{out}, err
+	})
+}
+
+func (a *API) deleteFavorite() func(*httpx.Request) {
+	return endpoint(a, spec{status: fasthttp.StatusNoContent}, func(c *call, _ none) (none, error) {
+		return none{}, a.cfg.Accounts.DeleteFavorite(c.ctx, c.p, c.r.Param("offer_id"))
+	})
+}
+
+type alertBody struct {
+	GPUType  string   `json:"gpu_type"`
+	MaxPrice *float64 `json:"max_price"`
+	Region   string   `json:"region"`
+	Provider string   `json:"provider"`
+}
+
+type alertJSON struct {
+	ID        string    `json:"id"`
+	GPUType   string    `json:"gpu_type"`
+	MaxPrice  float64   `json:"max_price"`
+	Region    string    `json:"region,omitempty"`
+	Provider  string    `json:"provider,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *API) createAlert() func(*httpx.Request) {
+	return endpoint(a, spec{status: fasthttp.StatusCreated}, func(c *call, b alertBody) (alertJSON, error) {
+		al, err := a.cfg.Accounts.CreateAlert(c.ctx, c.p, accounts.AlertInput{GPUType: b.GPUType, MaxPrice: b.MaxPrice, Region: b.Region, Provider: b.Provider})
+		return alertJSON{al.ID, al.GPUType, al.MaxPrice, al.Region, al.Provider, al.CreatedAt}, err
+	})
+}
+
+func (a *API) listAlerts() func(*httpx.Request) {
+	type list struct {
+		Alerts []alertJSON `json:"alerts"`
+	}
+	return endpoint(a, spec{status: fasthttp.StatusOK}, func(c *call, _ none) (list, error) {
+		as, err := a.cfg.Accounts.ListAlerts(c.ctx, c.p)
+		out := make([]alertJSON, len(as))
+		for i, al := range as {
+			out[i] = alertJSON{al.ID, al.GPUType, al.MaxPrice, al.Region, al.Provider, al.CreatedAt.UTC()}
+		}
+		return list{out}, err
+	})
+}
+
+func (a *API) deleteAlert() func(*httpx.Request) {
+	return endpoint(a, spec{status: fasthttp.StatusNoContent}, func(c *call, _ none) (none, error) {
+		return none{}, a.cfg.Accounts.DeleteAlert(c.ctx, c.p, c.r.Param("id"))
+	})
+}
+
+type webhookBody struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+type webhookJSON struct {
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// newWebhookJSON is a webhook as registered: the only time its signing
+// secret is shown.
+type newWebhookJSON struct {
+	webhookJSON
+	Secret string `json:"secret"`
+}
+
+func (a *API) createWebhook() func(*httpx.Request) {
+	return endpoint(a, spec{status: fasthttp.StatusCreated, noStore: true}, func(c *call, b webhookBody) (newWebhookJSON, error) {
+		w, err := a.cfg.Accounts.CreateWebhook(c.ctx, c.p, b.URL, b.Events)
+		return newWebhookJSON{webhookJSON{w.ID, w.URL, w.Events, w.CreatedAt}, w.Secret}, err
+	})
+}
+
+func (a *API) listWebhooks() func(*httpx.Request) {
+	type list struct {
+		Webhooks []webhookJSON `json:"webhooks"`
+	}
+	return endpoint(a, spec{status: fasthttp.StatusOK}, func(c *call, _ none) (list, error) {
+		ws, err := a.cfg.Accounts.ListWebhooks(c.ctx, c.p)
+		out := make([]webhookJSON, len(ws))
+		for i, w := range ws {
+			out[i] = webhookJSON{w.ID, w.URL, w.Events, w.CreatedAt.UTC()}
+		}
+		return list{out}, err
+	})
+}
+
+func (a *API) deleteWebhook() func(*httpx.Request) {
+	return endpoint(a, spec{status: fasthttp.StatusNoContent}, func(c *call, _ none) (none, error) {
+		return none{}, a.cfg.Accounts.DeleteWebhook(c.ctx, c.p, c.r.Param("id"))
+	})
+}
