@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -14,9 +15,11 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
+	"github.com/gpubroker/gpubroker/bridge"
 	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/workers"
 	"github.com/gpubroker/gpubroker/workers/breaker"
@@ -41,6 +44,8 @@ type Cell struct {
 	keys        credentials.Store             // provider keys (Vault or the environment)
 	offers      *client.NATS                  // the workers' client, shared by the edge and the sync job
 	db          store.Store                   // accounts, owned resources, price history
+	bus         *eventbus.JetStream           // the cell's event stream; nil until a producer needs it
+	bridge      *bridge.Bridge                // nil: no Kafka bridge in this process
 	stops       []func(context.Context) error // run in reverse order
 	done        chan error
 	cancel      context.CancelFunc
@@ -52,9 +57,13 @@ type Roles struct {
 	// Sync runs the data-sync job (on SyncInterval and on demand through
 	// shared.SyncSubject) in this process; it needs the store.
 	Sync bool
+	// Bridge carries events between the cell's stream and Kafka
+	// (cfg.KafkaBrokers); a whole cell runs it when KAFKA_BROKERS is set.
+	Bridge bool
 }
 
-// AllRoles runs a whole cell in one process.
+// AllRoles runs a whole cell in one process; the bridge joins when
+// KAFKA_BROKERS is set.
 var AllRoles = Roles{Edge: true, Workers: true, Simulator: true, Sync: true}
 
 // Start brings up the selected roles. With Simulator set and cfg.Simulator
@@ -83,8 +92,13 @@ func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 			return c, err
 		}
 	}
-	if roles.Edge || roles.Workers || roles.Sync {
+	if roles.Edge || roles.Workers || roles.Sync || roles.Bridge {
 		if err := c.startNATS(); err != nil {
+			return c, err
+		}
+	}
+	if roles.Bridge {
+		if err := c.startBridge(); err != nil {
 			return c, err
 		}
 	}
@@ -103,7 +117,7 @@ func Start(cfg Config, roles Roles, log *slog.Logger) (c *Cell, err error) {
 			return c, err
 		}
 	}
-	if !roles.Edge && (roles.Workers || roles.Sync) && cfg.MetricsAddr != "" {
+	if !roles.Edge && (roles.Workers || roles.Sync || roles.Bridge) && cfg.MetricsAddr != "" {
 		if err := c.startMetrics(); err != nil {
 			return c, err
 		}
@@ -181,7 +195,7 @@ func (c *Cell) simProviders() []string {
 
 func (c *Cell) startNATS() error {
 	if c.cfg.NATSURL == "" {
-		ns, err := startEmbeddedNATS(c.cfg.NATSListen, c.log)
+		ns, err := startEmbeddedNATS(c.cfg.NATSListen, filepath.Join(c.cfg.DataDir, "nats"), c.log)
 		if err != nil {
 			return err
 		}
@@ -260,6 +274,10 @@ func (c *Cell) startWorkers() error {
 	if err != nil {
 		return err
 	}
+	bus, err := c.eventBus()
+	if err != nil {
+		return err
+	}
 	for _, p := range c.cfg.Providers {
 		ad, err := adapters.Bind(p, c.adapterConfig(p), store)
 		if err != nil {
@@ -267,7 +285,7 @@ func (c *Cell) startWorkers() error {
 		}
 		w, err := workers.New(workers.Config{Cell: c.cfg.Cell, Adapter: ad, Conn: c.nc, FetchTimeout: c.cfg.FetchTimeout,
 			MaxQueue: c.cfg.WorkerQueueSize, MaxConcurrent: c.cfg.WorkerConcurrency, ProbeInterval: c.cfg.ProbeInterval,
-			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Logger: c.log, Metrics: c.Metrics,
+			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Events: bus, Logger: c.log, Metrics: c.Metrics,
 			Verify: func(ctx context.Context, owner string) error {
 				return adapters.CheckUser(ctx, store, p, c.adapterConfig(p), owner)
 			}})

@@ -11,6 +11,7 @@ import (
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge/identity"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
 )
 
 // Config is everything a cell's roles are configured with. FromEnv fills it
@@ -86,6 +87,18 @@ type Config struct {
 	// MetricsAddr serves /metrics and /healthz for processes without an
 	// edge (the worker role); empty serves none.
 	MetricsAddr string
+
+	// Events bounds the cell's JetStream event stream (Cell is filled in).
+	Events eventbus.StreamConfig
+	// KafkaBrokers ("host:port,...", KAFKA_BROKERS) runs the bridge to
+	// Kafka in this process; empty keeps events in JetStream only. A value
+	// that does not parse is logged and the cell runs without the bridge.
+	KafkaBrokers      string
+	KafkaPartitions   int
+	KafkaReplication  int
+	KafkaFlushBytes   int
+	KafkaFlushRecords int
+	KafkaFlushEvery   time.Duration
 }
 
 // Defaults returns the embedded defaults: a cell named "local" on :8080 with

@@ -124,8 +124,12 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		idc.Stored, idc.JWTPublicKey, idc.JWTIssuer, idc.JWTAudience = svc.KeyAuth(), p.issuer.PublicKey(), p.issuer.Name(), accounts.Audience
 	}
 	api := accountapi.New(accountapi.Config{Accounts: svc, Keys: p.keys, Checker: p.checker, Providers: cfg.Providers, Logger: c.log})
-	status := ops.New(ops.Config{Cell: cfg.Cell, Providers: cfg.Providers, Source: p.source, Health: health, Cache: offers,
-		Limiter: limiter, Metrics: c.Metrics})
+	opsCfg := ops.Config{Cell: cfg.Cell, Providers: cfg.Providers, Source: p.source, Health: health, Cache: offers,
+		Limiter: limiter, Metrics: c.Metrics}
+	if c.bus != nil { // this process produces events: /health shows their backbone
+		opsCfg.Events = c.eventsView
+	}
+	status := ops.New(opsCfg)
 	var routes []httpx.Route
 	for _, f := range []interface{ Routes() []httpx.Route }{offers, api, status} {
 		routes = append(routes, f.Routes()...)

@@ -19,7 +19,7 @@ import (
 func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	c := Defaults()
 	e := &envReader{lookup: lookup}
-	for _, read := range []func(*envReader, *Config){readProcess, readProviders, readSimulator, readEdge, readCallers, readStores, readWorkers} {
+	for _, read := range []func(*envReader, *Config){readProcess, readProviders, readSimulator, readEdge, readCallers, readStores, readWorkers, readEvents} {
 		read(e, &c)
 	}
 	if len(e.errs) > 0 {
@@ -228,4 +228,23 @@ func readWorkers(e *envReader, c *Config) {
 	e.dur("GPUBROKER_BREAKER_OPEN_FOR", &c.BreakerOpenFor)
 	e.positive("GPUBROKER_WORKER_QUEUE", &c.WorkerQueueSize)
 	e.positive("GPUBROKER_WORKER_CONCURRENCY", &c.WorkerConcurrency)
+}
+
+// readEvents: the JetStream stream's bounds and the bridge to Kafka.
+func readEvents(e *envReader, c *Config) {
+	if v, ok := e.get("GPUBROKER_EVENTS_MAX_BYTES"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			e.fail("GPUBROKER_EVENTS_MAX_BYTES", "not a positive integer")
+		} else {
+			c.Events.MaxBytes = n
+		}
+	}
+	e.dur("GPUBROKER_EVENTS_MAX_AGE", &c.Events.MaxAge)
+	e.str("KAFKA_BROKERS", &c.KafkaBrokers)
+	e.positive("KAFKA_PARTITIONS", &c.KafkaPartitions)
+	e.positive("KAFKA_REPLICATION_FACTOR", &c.KafkaReplication)
+	e.positive("KAFKA_FLUSH_BYTES", &c.KafkaFlushBytes)
+	e.positive("KAFKA_FLUSH_MESSAGES", &c.KafkaFlushRecords)
+	e.dur("KAFKA_FLUSH_FREQUENCY", &c.KafkaFlushEvery)
 }

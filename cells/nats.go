@@ -12,10 +12,12 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// startEmbeddedNATS runs a NATS server inside the process. With no listen
-// address it accepts in-process connections only.
-func startEmbeddedNATS(listen string, log *slog.Logger) (*server.Server, error) {
-	opts := &server.Options{ServerName: "gpubroker-embedded", NoSigs: true, NoLog: true, DontListen: listen == ""}
+// startEmbeddedNATS runs a NATS server inside the process, with JetStream
+// keeping the event stream in storeDir. With no listen address it accepts
+// in-process connections only.
+func startEmbeddedNATS(listen, storeDir string, log *slog.Logger) (*server.Server, error) {
+	opts := &server.Options{ServerName: "gpubroker-embedded", NoSigs: true, NoLog: true, DontListen: listen == "",
+		JetStream: true, StoreDir: storeDir, JetStreamMaxMemory: 64 << 20}
 	if listen != "" {
 		host, port, err := net.SplitHostPort(listen)
 		if err != nil {

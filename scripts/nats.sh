@@ -20,7 +20,7 @@ start() {
     echo "nats-server already running (pid $(cat "$pidfile"))" >&2
     return 0
   fi
-  "$bin" -a 127.0.0.1 -p "$port" -P "$pidfile" -l "$dir/nats.log" &
+  "$bin" -a 127.0.0.1 -p "$port" -js -sd "$dir/jetstream" -P "$pidfile" -l "$dir/nats.log" &
   wait_port 127.0.0.1 "$port" 30
   echo "nats-server listening on nats://127.0.0.1:$port" >&2
 }

@@ -2,7 +2,8 @@
 # The project's test command (README: scripts/task test).
 #  1. gofmt, go vet, staticcheck
 #  2. unit, property and integration tests with the race detector; a real
-#     nats-server, Redis, OpenBao (Vault API) and PostgreSQL are started for the
+#     nats-server, Redis, OpenBao (Vault API), PostgreSQL and a Kafka KRaft
+#     broker (jars from Maven Central, scripts/kafka.sh) are started for the
 #     integration suites
 #  3. every fuzz target for FUZZTIME (default 10s)
 # With GPUBROKER_REQUIRE_SERVICES=1 (set by .ci/run) an integration test
@@ -17,17 +18,23 @@ scripts/lint.sh
 need_apt curl curl
 
 # Real services for the integration suites. Tests that stop and restart
-# Redis themselves run their own redis-server binary, installed here.
-trap 'scripts/nats.sh stop; scripts/redis.sh stop; scripts/bao.sh stop; scripts/postgres.sh stop' EXIT
+# Redis themselves run their own redis-server binary, installed here; tests
+# that stop, restart or kill a Kafka broker run their own from
+# GPUBROKER_KAFKA_LIBS (internal/testkafka). Kafka starts last: its JVM is
+# the slowest to come up on two cores.
+trap 'scripts/nats.sh stop; scripts/redis.sh stop; scripts/bao.sh stop; scripts/postgres.sh stop; scripts/kafka.sh stop' EXIT
 scripts/nats.sh start
 scripts/redis.sh start
 scripts/bao.sh start
 scripts/postgres.sh start
+scripts/kafka.sh start
 export GPUBROKER_TEST_DATABASE_URL=$(scripts/postgres.sh url)
 export GPUBROKER_TEST_NATS_URL=$(scripts/nats.sh url)
 export GPUBROKER_TEST_REDIS_URL=$(scripts/redis.sh url)
 export GPUBROKER_TEST_VAULT_ADDR=$(scripts/bao.sh addr) GPUBROKER_TEST_VAULT_TOKEN=$(scripts/bao.sh token)
 export GPUBROKER_BAO_BIN=$(scripts/bao.sh bin)
+export GPUBROKER_TEST_KAFKA_BROKERS=$(scripts/kafka.sh url)
+export GPUBROKER_KAFKA_LIBS=$(scripts/kafka.sh libs)
 
 go test -race -count=1 -timeout 20m ./...
 

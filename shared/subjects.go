@@ -17,14 +17,6 @@ func OffersSubject(cell, provider string) string {
 	return fmt.Sprintf("%s.offers.%s", cell, provider)
 }
 
-// PricesSubject carries PriceChange events observed by a provider's workers.
-func PricesSubject(cell, provider string) string {
-	return fmt.Sprintf("%s.prices.%s", cell, provider)
-}
-
-// PricesWildcard subscribes to the price changes of every provider in a cell.
-func PricesWildcard(cell string) string { return cell + ".prices.>" }
-
 // WorkerQueue is the queue group name shared by all replicas of a provider's
 // worker, so NATS delivers each request to exactly one of them.
 func WorkerQueue(provider string) string { return "workers." + provider }

@@ -37,20 +37,6 @@ const (
 // keeps a chunk well under NATS's default 1 MiB max_payload.
 const OffersPerChunk = 1000
 
-// PriceChange is published on PricesSubject whenever a worker sees an offer's
-// price differ from the previous fetch.
-type PriceChange struct {
-	Provider  string    `json:"provider"`
-	OfferID   string    `json:"offer_id"`
-	GPUModel  string    `json:"gpu_model"`
-	GPUID     string    `json:"gpu_id"`
-	Region    string    `json:"region"`
-	OldPrice  float64   `json:"old_price"`
-	NewPrice  float64   `json:"new_price"`
-	Currency  string    `json:"currency"`
-	Timestamp time.Time `json:"timestamp"`
-}
-
 // More error kinds a worker reports.
 const (
 	ErrKindCircuitOpen = "circuit_open" // the worker's breaker rejected the call

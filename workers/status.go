@@ -7,6 +7,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/events"
 	"github.com/gpubroker/gpubroker/workers/breaker"
 )
 
@@ -26,8 +27,22 @@ const latencyAlpha = 0.3
 
 func (w *Worker) recordOutcome(took time.Duration, offers int, err error) {
 	now := time.Now().UTC()
+	ok := err == nil
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	changed := w.healthy == nil || *w.healthy != ok
+	w.healthy = &ok
+	w.setHealth(now, took, offers, err)
+	w.mu.Unlock()
+	switch {
+	case changed && ok:
+		w.providerEvent(events.ProviderHealthy, "")
+	case changed:
+		w.providerEvent(events.ProviderUnhealthy, adapters.Reason(err))
+	}
+}
+
+// setHealth records an upstream call's outcome; w.mu is held.
+func (w *Worker) setHealth(now time.Time, took time.Duration, offers int, err error) {
 	h := &w.health
 	ms := float64(took.Microseconds()) / 1000
 	if h.latencyMS == 0 {
@@ -126,5 +141,6 @@ func (w *Worker) publishStatus() {
 func (w *Worker) onTransition(from, to breaker.State) {
 	w.m.transition(from, to)
 	w.log.Warn("circuit breaker transition", "from", from.String(), "to", to.String())
+	w.providerEvent(breakerEvent(to), "")
 	w.poke()
 }

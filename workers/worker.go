@@ -17,6 +17,8 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
+	"github.com/gpubroker/gpubroker/shared/events"
 	"github.com/gpubroker/gpubroker/workers/breaker"
 )
 
@@ -52,6 +54,9 @@ type Config struct {
 	// tries the credential a user (owner) stored for this provider with one
 	// upstream call and returns that call's error.
 	Verify func(ctx context.Context, owner string) error
+	// Events receives the replica's price, availability and provider
+	// events (default: dropped).
+	Events eventbus.Bus
 }
 
 // Worker answers offer requests for one provider.
@@ -73,9 +78,10 @@ type Worker struct {
 
 	mu          sync.Mutex
 	inflight    *flight
-	prices      map[string]float64 // last seen price per offer id
-	unknown     map[string]bool    // GPU names already logged as unknown, at most maxUnknownLogged
-	unknownFull bool               // the bound was reached and said so
+	seen        map[string]seenOffer // last fetch's offers by id; nil before the first
+	healthy     *bool                // last outcome; nil before the first
+	unknown     map[string]bool      // GPU names already logged as unknown, at most maxUnknownLogged
+	unknownFull bool                 // the bound was reached and said so
 	health      health
 }
 
@@ -108,6 +114,9 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = 256
 	}
+	if cfg.Events == nil {
+		cfg.Events = eventbus.Discard{}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -122,7 +131,6 @@ func New(cfg Config) (*Worker, error) {
 		sem:       make(chan struct{}, cfg.MaxConcurrent),
 		wake:      make(chan struct{}, 1),
 		verifying: make(chan struct{}, maxVerifying),
-		prices:    map[string]float64{},
 		unknown:   map[string]bool{},
 	}
 	bc := cfg.Breaker
@@ -164,6 +172,7 @@ func (w *Worker) Start() error {
 		}
 		w.subs = append(w.subs, sub)
 	}
+	w.providerEvent(events.ReplicaJoined, "") // before the loops' first health events
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
 	w.loops.Add(2)
@@ -189,6 +198,7 @@ func (w *Worker) Stop(ctx context.Context) error {
 	}
 	if w.stop != nil {
 		w.stop()
+		w.providerEvent(events.ReplicaLeft, "stopped")
 	}
 	done := make(chan struct{})
 	go func() { w.handlers.Wait(); w.loops.Wait(); close(done) }()

@@ -2,7 +2,6 @@ package workers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -201,41 +200,6 @@ func TestRequesterDeadline(t *testing.T) {
 	}
 	if po, err := fetch(t, nc, 3*time.Second); err != nil || len(po.Offers) != 3 {
 		t.Fatalf("after a timeout: %v %d", err, len(po.Offers))
-	}
-}
-
-// Price changes between fetches are published; first sightings are not.
-func TestPriceChangesArePublished(t *testing.T) {
-	nc := testnats.Conn(t)
-	ad := &fakeAdapter{n: 5}
-	ad.base.Store(0.0)
-	startWorker(t, nc, ad)
-	sub, err := nc.SubscribeSync(shared.PricesWildcard("t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fetch(t, nc, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if m, err := sub.NextMsg(200 * time.Millisecond); err == nil {
-		t.Fatalf("first fetch published a change: %s", m.Data)
-	}
-	ad.base.Store(0.5)
-	if _, err := fetch(t, nc, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 5; i++ {
-		m, err := sub.NextMsg(2 * time.Second)
-		if err != nil {
-			t.Fatalf("change %d: %v", i, err)
-		}
-		var c shared.PriceChange
-		if err := json.Unmarshal(m.Data, &c); err != nil {
-			t.Fatal(err)
-		}
-		if m.Subject != shared.PricesSubject("t", "fake") || c.NewPrice-c.OldPrice < 0.49 || c.Provider != "fake" || c.Timestamp.IsZero() {
-			t.Fatalf("change %+v on %s", c, m.Subject)
-		}
 	}
 }
 

@@ -5,6 +5,7 @@
 //	gpubroker worker      provider workers only, against NATS_URL
 //	gpubroker simulator   provider API simulator only
 //	gpubroker sync        the data-sync job only, against NATS_URL and the store
+//	gpubroker bridge      the JetStream <-> Kafka bridge only, against NATS_URL and KAFKA_BROKERS
 //
 // Configuration comes from environment variables (see README); flags
 // override them.
@@ -34,7 +35,7 @@ func main() {
 	}
 }
 
-const usage = `usage: gpubroker <cell|edge|worker|simulator|sync> [flags]
+const usage = `usage: gpubroker <cell|edge|worker|simulator|sync|bridge> [flags]
 
   cell        run a whole cell in one process: embedded NATS, provider simulator,
               one worker per provider and the HTTP edge (the default demo)
@@ -43,6 +44,8 @@ const usage = `usage: gpubroker <cell|edge|worker|simulator|sync> [flags]
   simulator   run the provider API simulator alone
   sync        run the data-sync job alone (offers and price history into the
               store), against an external NATS and the store
+  bridge      carry the cell's events between its JetStream stream and Kafka
+              (KAFKA_BROKERS), against an external NATS
 
 Run 'gpubroker <role> -h' for the role's flags.`
 
@@ -79,6 +82,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.BoolVar(&cfg.Simulator, "simulator", cfg.Simulator, "serve providers from the built-in simulator")
 		fs.StringVar(&cfg.SimulatorAddr, "sim-addr", cfg.SimulatorAddr, "simulator listen address")
 		fs.Uint64Var(&cfg.SimSeed, "seed", cfg.SimSeed, "simulator random seed")
+		fs.StringVar(&cfg.KafkaBrokers, "kafka", cfg.KafkaBrokers, "Kafka brokers host:port,...; set, the cell runs the bridge")
+	case "bridge":
+		roles = cells.Roles{Bridge: true}
+		fs.StringVar(&cfg.Cell, "cell", cfg.Cell, "cell name")
+		fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL")
+		fs.StringVar(&cfg.KafkaBrokers, "kafka", cfg.KafkaBrokers, "Kafka brokers host:port,...")
+		if _, set := os.LookupEnv("GPUBROKER_METRICS_ADDR"); !set {
+			cfg.MetricsAddr = ":9094"
+		}
+		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "listen address of /metrics and /healthz (empty: none)")
 	case "edge":
 		roles = cells.Roles{Edge: true, Sync: true}
 		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "HTTP listen address")
@@ -124,8 +137,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Providers = splitList(*providers)
-	if (role == "edge" || role == "worker" || role == "sync") && cfg.NATSURL == "" {
+	if (role == "edge" || role == "worker" || role == "sync" || role == "bridge") && cfg.NATSURL == "" {
 		return fmt.Errorf("%s needs an external NATS: set NATS_URL or --nats", role)
+	}
+	if role == "bridge" && cfg.KafkaBrokers == "" {
+		return errors.New("bridge needs Kafka: set KAFKA_BROKERS or --kafka")
+	}
+	if role == "cell" {
+		roles.Bridge = cfg.KafkaBrokers != ""
 	}
 	if role == "worker" && cfg.SimulatorURL == "" {
 		cfg.Simulator = false

@@ -29,6 +29,7 @@ type healthResponse struct {
 	CacheL1       string               `json:"cache_l1"`     // none | ok | down
 	RateLimiter   string               `json:"rate_limiter"` // local | redis | redis_down (local fallback)
 	Providers     []providerHealthView `json:"providers"`
+	Events        *EventsView          `json:"events,omitempty"`
 }
 
 func (s *Service) handleHealth(rc *httpx.Request) {
@@ -74,6 +75,15 @@ func (s *Service) handleHealth(rc *httpx.Request) {
 			pv.Reason = unhealthyReason(pv)
 		}
 		h.Providers = append(h.Providers, pv)
+	}
+	if s.cfg.Events != nil {
+		ctx, cancel := rc.Context()
+		ev := s.cfg.Events(ctx)
+		cancel()
+		if !ev.Stream.OK || (ev.Kafka != nil && !ev.Kafka.Reachable) {
+			h.Status = "degraded"
+		}
+		h.Events = &ev
 	}
 	status := fasthttp.StatusOK
 	if !h.NATSConnected {

@@ -7,6 +7,7 @@ package ops
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"time"
 
@@ -35,6 +36,8 @@ type Config struct {
 	Cache     CacheState         // nil: no offer cache
 	Limiter   *ratelimit.Limiter // nil: a local limiter
 	Metrics   *metrics.Set
+	// Events reports the event backbone; nil leaves it out of /health.
+	Events func(context.Context) EventsView
 }
 
 // Service answers the operational routes.

@@ -1,6 +1,6 @@
 // Package testenv gives integration tests the real services scripts/test.sh
-// starts (NATS, Redis, PostgreSQL, OpenBao), each named by a GPUBROKER_TEST_*
-// variable. Without it a test is skipped, or, under
+// starts (NATS, Redis, PostgreSQL, OpenBao, Kafka), each named by a
+// GPUBROKER_TEST_* variable. Without it a test is skipped, or, under
 // GPUBROKER_REQUIRE_SERVICES=1 (set by .ci/run), fails: in CI a missing
 // service is a broken run, never a quiet skip.
 package testenv
@@ -59,6 +59,20 @@ func Vault(t testing.TB) (addr, token string) {
 func BaoBin(t testing.TB) string {
 	t.Helper()
 	return Env(t, "GPUBROKER_BAO_BIN", "the bao binary")
+}
+
+// KafkaBrokers is a real Kafka broker's bootstrap address, host:port
+// (scripts/kafka.sh).
+func KafkaBrokers(t testing.TB) string {
+	t.Helper()
+	return Env(t, "GPUBROKER_TEST_KAFKA_BROKERS", "a Kafka broker")
+}
+
+// KafkaLibs is the directory of the Kafka broker's jars (scripts/kafka.sh
+// libs), for tests that run their own broker (internal/testkafka).
+func KafkaLibs(t testing.TB) string {
+	t.Helper()
+	return Env(t, "GPUBROKER_KAFKA_LIBS", "the Kafka jars")
 }
 
 // Required reports whether missing services fail tests (CI) rather than

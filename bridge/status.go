@@ -1,0 +1,43 @@
+package bridge
+
+import (
+	"context"
+	"time"
+)
+
+// Status is what /health shows of the bridge.
+type Status struct {
+	Healthy   bool            `json:"healthy"`
+	Brokers   []string        `json:"brokers"`
+	Reachable bool            `json:"reachable"`
+	LastOK    time.Time       `json:"last_ok,omitzero"`
+	LastError string          `json:"last_error,omitempty"`
+	Mappings  []MappingStatus `json:"mappings"`
+}
+
+// MappingStatus is one outbound kind's lag: stream messages not yet in
+// Kafka.
+type MappingStatus struct {
+	Type    string `json:"type"`
+	Topic   string `json:"topic"`
+	Pending uint64 `json:"pending"`
+	// InFlight were handed to Kafka and await its acknowledgement.
+	InFlight int `json:"in_flight"`
+}
+
+// Status reads the bridge's view of Kafka and each mapping's lag.
+func (b *Bridge) Status(ctx context.Context) Status {
+	b.state.Lock()
+	st := Status{Brokers: b.cfg.Brokers, Reachable: b.up, LastOK: b.lastOK, LastError: b.err}
+	outs := b.outs
+	b.state.Unlock()
+	for _, o := range outs {
+		ms := MappingStatus{Type: o.route.Type, Topic: o.route.Topic}
+		if info, err := o.consumer().Info(ctx); err == nil {
+			ms.Pending, ms.InFlight = info.NumPending, info.NumAckPending
+		}
+		st.Mappings = append(st.Mappings, ms)
+	}
+	st.Healthy = st.Reachable
+	return st
+}

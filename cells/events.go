@@ -1,0 +1,78 @@
+package cells
+
+import (
+	"context"
+	"time"
+
+	"github.com/gpubroker/gpubroker/bridge"
+	"github.com/gpubroker/gpubroker/edge/ops"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
+)
+
+// eventBus is the process's publisher into the cell's event stream, made
+// once: workers (and later alerts, rentals) write through it.
+func (c *Cell) eventBus() (*eventbus.JetStream, error) {
+	if c.bus != nil {
+		return c.bus, nil
+	}
+	stream := c.cfg.Events
+	stream.Cell = c.cfg.Cell
+	bus, err := eventbus.New(c.nc, eventbus.Config{Stream: stream, Logger: c.log, Metrics: c.Metrics})
+	if err != nil {
+		return nil, err
+	}
+	c.stops = append(c.stops, bus.Close)
+	c.bus = bus
+	return bus, nil
+}
+
+// startBridge runs the bridge to Kafka in this process. A KAFKA_BROKERS
+// value that does not parse is a configuration mistake the cell survives:
+// it says so and keeps buffering events in JetStream.
+func (c *Cell) startBridge() error {
+	brokers, err := bridge.ParseBrokers(c.cfg.KafkaBrokers)
+	if err != nil {
+		c.log.Error("KAFKA_BROKERS is not usable; running without the Kafka bridge, events stay in JetStream", "err", err)
+		return nil
+	}
+	if _, err := c.eventBus(); err != nil { // the stream exists before the bridge reads it
+		return err
+	}
+	stream := c.cfg.Events
+	stream.Cell = c.cfg.Cell
+	b, err := bridge.New(c.nc, bridge.Config{Cell: c.cfg.Cell, Brokers: brokers,
+		Partitions: int32(c.cfg.KafkaPartitions), ReplicationFactor: int16(c.cfg.KafkaReplication),
+		FlushBytes: c.cfg.KafkaFlushBytes, FlushMessages: c.cfg.KafkaFlushRecords, FlushFrequency: c.cfg.KafkaFlushEvery,
+		Logger: c.log, Metrics: c.Metrics}, stream)
+	if err != nil {
+		return err
+	}
+	b.Start()
+	c.bridge = b
+	c.stops = append(c.stops, b.Stop)
+	return nil
+}
+
+// eventsView is /health's events section.
+func (c *Cell) eventsView(ctx context.Context) ops.EventsView {
+	v := ops.EventsView{Stream: ops.StreamView{Name: eventbus.StreamName(c.cfg.Cell)}}
+	if c.bus != nil {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := c.bus.Stats(ctx)
+		cancel()
+		if err != nil {
+			v.Stream.Error = err.Error()
+		} else {
+			v.Stream.OK, v.Stream.Messages, v.Stream.Bytes, v.Stream.MaxBytes = true, st.Messages, st.Bytes, st.MaxBytes
+		}
+	}
+	if c.bridge != nil {
+		st := c.bridge.Status(ctx)
+		k := &ops.KafkaView{Brokers: st.Brokers, Reachable: st.Reachable, LastOK: st.LastOK, LastError: st.LastError}
+		for _, m := range st.Mappings {
+			k.Lag = append(k.Lag, ops.LagView{Type: m.Type, Topic: m.Topic, Pending: m.Pending, InFlight: m.InFlight})
+		}
+		v.Kafka = k
+	}
+	return v
+}

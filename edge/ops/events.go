@@ -1,0 +1,39 @@
+package ops
+
+import "time"
+
+// EventsView is the event backbone as /health shows it: the cell's
+// JetStream stream and, where this process runs the bridge, Kafka.
+type EventsView struct {
+	Stream StreamView `json:"stream"`
+	// Kafka is absent when this process runs no bridge.
+	Kafka *KafkaView `json:"kafka,omitempty"`
+}
+
+// StreamView is the JetStream backlog.
+type StreamView struct {
+	Name     string `json:"name"`
+	OK       bool   `json:"ok"`
+	Messages uint64 `json:"messages"`
+	Bytes    uint64 `json:"bytes"`
+	MaxBytes uint64 `json:"max_bytes"`
+	Error    string `json:"error,omitempty"`
+}
+
+// KafkaView is the bridge's view of Kafka and each outbound kind's lag
+// (stream messages not yet acknowledged by Kafka).
+type KafkaView struct {
+	Brokers   []string  `json:"brokers"`
+	Reachable bool      `json:"reachable"`
+	LastOK    time.Time `json:"last_ok,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	Lag       []LagView `json:"lag"`
+}
+
+// LagView is one mapping's backlog.
+type LagView struct {
+	Type     string `json:"type"`
+	Topic    string `json:"topic"`
+	Pending  uint64 `json:"pending"`
+	InFlight int    `json:"in_flight"`
+}

@@ -1,0 +1,82 @@
+package events
+
+import "math"
+
+// Kinds the cell produces (outbound to Kafka).
+const (
+	TypePriceUpdate        = "price_update"
+	TypeAvailabilityUpdate = "availability_update"
+	TypeProviderEvent      = "provider_event"
+)
+
+// PriceUpdate is one observed change of an offer's instance price in USD
+// per hour. An offer that appears has OldPrice nil, one that disappears
+// NewPrice nil; ChangePercent is nil unless both are set and OldPrice > 0.
+type PriceUpdate struct {
+	Header
+	Provider      string   `json:"provider"`
+	OfferID       string   `json:"offer_id"`
+	GPU           string   `json:"gpu"`
+	Region        string   `json:"region"`
+	OldPrice      *float64 `json:"old_price"`
+	NewPrice      *float64 `json:"new_price"`
+	ChangePercent *float64 `json:"change_percent"`
+	Currency      string   `json:"currency"`
+}
+
+// Key is the offer id.
+func (e PriceUpdate) Key() string { return e.OfferID }
+
+// NewPriceUpdate fills the prices and the change between them; a nil
+// pointer is an offer that appeared (old) or disappeared (new).
+func NewPriceUpdate(h Header, provider, offerID, gpu, region string, old, next *float64) PriceUpdate {
+	e := PriceUpdate{Header: h, Provider: provider, OfferID: offerID, GPU: gpu, Region: region,
+		OldPrice: old, NewPrice: next, Currency: "USD"}
+	if old != nil && next != nil && *old > 0 {
+		pct := math.Round((*next-*old) / *old * 100 * 1e4) / 1e4
+		e.ChangePercent = &pct
+	}
+	return e
+}
+
+// AvailabilityUpdate is a change of an offer's availability level
+// (shared.Availability* values; "" when the offer appears or disappears).
+type AvailabilityUpdate struct {
+	Header
+	Provider string `json:"provider"`
+	OfferID  string `json:"offer_id"`
+	GPU      string `json:"gpu"`
+	Region   string `json:"region"`
+	Old      string `json:"old_availability"`
+	New      string `json:"new_availability"`
+}
+
+// Key is the offer id.
+func (e AvailabilityUpdate) Key() string { return e.OfferID }
+
+// What a ProviderEvent reports.
+const (
+	BreakerOpened     = "breaker_opened"
+	BreakerHalfOpen   = "breaker_half_open"
+	BreakerClosed     = "breaker_closed"
+	ProviderHealthy   = "provider_healthy"
+	ProviderUnhealthy = "provider_unhealthy"
+	ReplicaJoined     = "replica_joined"
+	ReplicaLeft       = "replica_left"
+)
+
+// ProviderEvent is a change in how a provider is being served: its
+// breaker, its health (with the public reason), its worker replicas.
+type ProviderEvent struct {
+	Header
+	Provider string `json:"provider"`
+	Event    string `json:"event"`
+	Replica  string `json:"replica,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Key is the provider.
+func (e ProviderEvent) Key() string { return e.Provider }
+
+// Price returns a pointer to p, for PriceUpdate's optional prices.
+func Price(p float64) *float64 { return &p }
