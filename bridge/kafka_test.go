@@ -100,13 +100,26 @@ func readTopic(t *testing.T, brokers, topic string, keep func(record) bool) *rea
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := client.Partitions(topic)
-	if err != nil {
-		t.Fatal(err)
+	// A topic just created takes a moment to appear in the metadata.
+	var parts []int32
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if err = client.RefreshMetadata(topic); err == nil {
+			if parts, err = client.Partitions(topic); err == nil && len(parts) > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", topic, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	r := &reader{}
 	for _, p := range parts {
 		off, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+		for deadline := time.Now().Add(30 * time.Second); err != nil && time.Now().Before(deadline); {
+			time.Sleep(200 * time.Millisecond) // a new partition's leader is being elected
+			off, err = client.GetOffset(topic, p, sarama.OffsetNewest)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package cells
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +61,18 @@ func connect(url string, ns *server.Server, name string, log *slog.Logger) (*nat
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted()) }),
+		// The client's default prints asynchronous errors to stderr; they
+		// belong in the log, and are noise while the connection closes.
+		nats.ErrorHandler(func(c *nats.Conn, sub *nats.Subscription, err error) {
+			level, attrs := slog.LevelWarn, []any{"err", err}
+			if c.IsClosed() || c.IsDraining() {
+				level = slog.LevelDebug
+			}
+			if sub != nil {
+				attrs = append(attrs, "subject", sub.Subject)
+			}
+			log.Log(context.Background(), level, "NATS asynchronous error", attrs...)
+		}),
 	}
 	if ns != nil {
 		opts = append(opts, nats.InProcessServer(ns))
