@@ -46,7 +46,7 @@ trap cleanup EXIT
 start_cell() { # port log extra-env...
   local port=$1 log=$2; shift 2
   # The hourly data-sync job is not part of serving; keep it out of the run.
-  env GPUBROKER_HTTP_ADDR="127.0.0.1:$port" GPUBROKER_SIM_STEP=0 GPUBROKER_SYNC_INTERVAL=0 \
+  env GPUBROKER_HTTP_ADDR="127.0.0.1:$port" GPUBROKER_SIMULATOR_ADDR=127.0.0.1:0 GPUBROKER_SIM_STEP=0 GPUBROKER_SYNC_INTERVAL=0 \
     GPUBROKER_DATA_DIR="$dir/data-$port" \
     GPUBROKER_API_KEYS="bench:bench:$bench_key" \
     GPUBROKER_PLAN_LIMITS="free=10,pro=100,enterprise=1000,bench=100000000" \
