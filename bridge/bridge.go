@@ -95,26 +95,8 @@ func (b *Bridge) run(ctx, hard context.Context) {
 // session is one connection to Kafka: topics, producer, the outbound
 // consumers and the inbound group, until ctx ends.
 func (b *Bridge) session(ctx, hard context.Context) error {
-	js, err := jetstream.New(b.nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	_, err = eventbus.EnsureStream(sctx, js, b.stream)
-	var outs []*outbound
-	for _, r := range events.Routes() {
-		if err != nil || !r.Outbound {
-			continue
-		}
-		var c jetstream.Consumer
-		if c, err = b.outboundConsumer(sctx, js, r); err == nil {
-			outs = append(outs, &outbound{b: b, route: r, js: js, cons: c})
-		}
-	}
-	cancel()
-	if err != nil {
-		return err
-	}
+	// Kafka first: a new consumer generation is made only once there is a
+	// producer to feed, not on every attempt while Kafka is away.
 	client, err := sarama.NewClient(b.cfg.Brokers, b.cfg.producerConfig())
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
@@ -130,6 +112,14 @@ func (b *Bridge) session(ctx, hard context.Context) error {
 	}
 	if len(created) > 0 {
 		b.log.Info("kafka topics created", "topics", created, "partitions", b.cfg.Partitions, "replication", b.cfg.ReplicationFactor)
+	}
+	js, err := jetstream.New(b.nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	outs, err := b.openOutbound(ctx, js)
+	if err != nil {
+		return err
 	}
 	ap, err := sarama.NewAsyncProducerFromClient(client)
 	if err != nil {
@@ -181,6 +171,28 @@ func (b *Bridge) session(ctx, hard context.Context) error {
 		b.log.Warn("bridge stopped", "err", err)
 	}
 	return nil
+}
+
+// openOutbound makes sure the stream exists and opens the next consumer
+// generation of every outbound kind.
+func (b *Bridge) openOutbound(ctx context.Context, js jetstream.JetStream) ([]*outbound, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := eventbus.EnsureStream(ctx, js, b.stream); err != nil {
+		return nil, err
+	}
+	var outs []*outbound
+	for _, r := range events.Routes() {
+		if !r.Outbound {
+			continue
+		}
+		c, err := b.outboundConsumer(ctx, js, r)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, &outbound{b: b, route: r, js: js, cons: c})
+	}
+	return outs, nil
 }
 
 // consume runs the inbound group until ctx ends; Consume returns at every

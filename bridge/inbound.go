@@ -97,13 +97,9 @@ func (in *inbound) deadLetter(ctx context.Context, msg *sarama.ConsumerMessage, 
 	if msg.Key != nil {
 		r.Key = sarama.ByteEncoder(msg.Key)
 	}
-	ok := in.p.deliver(ctx, []*sarama.ProducerMessage{r}, in.b.backoff, func(attempt int, err error) {
+	return in.p.deliver(ctx, []*sarama.ProducerMessage{r}, in.b.backoff, func(attempt int, err error) {
 		if attempt == 1 || attempt%20 == 0 {
 			in.b.log.Warn("writing the dead-letter topic; retrying", "attempt", attempt, "err", err)
 		}
 	})
-	if ok {
-		in.b.m.dlq(events.TopicDLQUnmapped).Inc()
-	}
-	return ok
 }

@@ -63,7 +63,7 @@ func (m *bridgeMetrics) delivered(topic string) *metrics.Counter {
 	return m.counter("gpubroker_bridge_delivered_total", "topic", topic)
 }
 
-// Records written to a dead-letter topic.
+// Records Kafka acknowledged on a dead-letter topic.
 func (m *bridgeMetrics) dlq(topic string) *metrics.Counter {
 	return m.counter("gpubroker_bridge_dlq_total", "topic", topic)
 }

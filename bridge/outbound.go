@@ -209,7 +209,7 @@ func (o *outbound) pass(ctx, hard context.Context, p *producer, cons jetstream.C
 		queue <- bf
 		d := o.send(hard, p, msgs)
 		go func() {
-			bf.outcome = o.await(hard, d, msgs, log)
+			bf.outcome = o.await(d, msgs, log)
 			<-slots
 			close(bf.done)
 		}()
@@ -264,10 +264,10 @@ func (o *outbound) send(hard context.Context, p *producer, msgs []jetstream.Msg)
 }
 
 // await reports how the batch ended.
-func (o *outbound) await(hard context.Context, d *delivery, msgs []jetstream.Msg, log *slog.Logger) outcome {
+func (o *outbound) await(d *delivery, msgs []jetstream.Msg, log *slog.Logger) outcome {
 	// Keep JetStream from redelivering the batch while Kafka is slow or
 	// away (sarama retries inside).
-	out := d.await(hard, func() {
+	out := d.await(func() {
 		for _, m := range msgs {
 			_ = m.InProgress()
 		}
@@ -298,7 +298,6 @@ func (o *outbound) record(m jetstream.Msg) *sarama.ProducerMessage {
 			{Key: []byte("cell"), Value: []byte(o.b.cfg.Cell)},
 		}}
 	if id == "" {
-		o.b.m.dlq(events.TopicDLQUnmapped).Inc()
 		r.Topic = events.TopicDLQUnmapped
 		r.Headers = append(r.Headers,
 			sarama.RecordHeader{Key: []byte(events.HeaderDLQReason), Value: []byte("stream message " + m.Subject() + " has no " + events.HeaderID + " header")},

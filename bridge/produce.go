@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/gpubroker/gpubroker/shared/events"
 )
 
 // producer wraps sarama's async producer so a caller can hand it a batch
@@ -56,6 +58,9 @@ func newProducer(ap sarama.AsyncProducer, m *bridgeMetrics) *producer {
 		for s := range ap.Successes() {
 			t := s.Metadata.(*tracked)
 			p.m.produced(s.Topic).Inc()
+			if s.Topic == events.TopicDLQUnmapped {
+				p.m.dlq(s.Topic).Inc()
+			}
 			p.m.latency.UpdateDuration(t.sent)
 			if !t.stored.IsZero() {
 				p.m.delivery.UpdateDuration(t.stored)
@@ -67,7 +72,8 @@ func newProducer(ap sarama.AsyncProducer, m *bridgeMetrics) *producer {
 		defer p.done.Done()
 		for e := range ap.Errors() {
 			p.m.failed(e.Msg.Topic).Inc()
-			e.Msg.Metadata.(*tracked).batch.finish(e.Msg.Metadata.(*tracked).index, e.Err)
+			t := e.Msg.Metadata.(*tracked)
+			t.batch.finish(t.index, e.Err)
 		}
 	}()
 	return p
@@ -139,7 +145,7 @@ const (
 // await waits until sarama reported every record it was given (so no
 // record is reused while sarama holds it), calling onWait every waitTick
 // while Kafka is silent.
-func (d *delivery) await(ctx context.Context, onWait func()) outcome {
+func (d *delivery) await(onWait func()) outcome {
 	for {
 		select {
 		case <-d.f.all:
@@ -164,7 +170,7 @@ func (p *producer) deliver(ctx context.Context, records []*sarama.ProducerMessag
 	onRetry func(attempt int, err error)) bool {
 	d := p.send(ctx, records, nil)
 	for attempt := 1; ; attempt++ {
-		switch d.await(ctx, func() {}) {
+		switch d.await(func() {}) {
 		case delivered:
 			return true
 		case abandoned:

@@ -9,15 +9,20 @@ import (
 	"github.com/gpubroker/gpubroker/shared/eventbus"
 )
 
+// streamConfig is the cell's event stream as configured.
+func (c *Cell) streamConfig() eventbus.StreamConfig {
+	s := c.cfg.Events
+	s.Cell = c.cfg.Cell
+	return s
+}
+
 // eventBus is the process's publisher into the cell's event stream, made
 // once: workers (and later alerts, rentals) write through it.
 func (c *Cell) eventBus() (*eventbus.JetStream, error) {
 	if c.bus != nil {
 		return c.bus, nil
 	}
-	stream := c.cfg.Events
-	stream.Cell = c.cfg.Cell
-	bus, err := eventbus.New(c.nc, eventbus.Config{Stream: stream, Logger: c.log, Metrics: c.Metrics})
+	bus, err := eventbus.New(c.nc, eventbus.Config{Stream: c.streamConfig(), Logger: c.log, Metrics: c.Metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -38,12 +43,10 @@ func (c *Cell) startBridge() error {
 	if _, err := c.eventBus(); err != nil { // the stream exists before the bridge reads it
 		return err
 	}
-	stream := c.cfg.Events
-	stream.Cell = c.cfg.Cell
 	b, err := bridge.New(c.nc, bridge.Config{Cell: c.cfg.Cell, Brokers: brokers,
 		Partitions: int32(c.cfg.KafkaPartitions), ReplicationFactor: int16(c.cfg.KafkaReplication),
 		FlushBytes: c.cfg.KafkaFlushBytes, FlushMessages: c.cfg.KafkaFlushRecords, FlushFrequency: c.cfg.KafkaFlushEvery,
-		Logger: c.log, Metrics: c.Metrics}, stream)
+		Logger: c.log, Metrics: c.Metrics}, c.streamConfig())
 	if err != nil {
 		return err
 	}
