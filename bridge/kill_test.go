@@ -2,16 +2,23 @@ package bridge
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/gpubroker/gpubroker/internal/testenv"
 	"github.com/gpubroker/gpubroker/internal/testnats"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
 	"github.com/gpubroker/gpubroker/shared/events"
 )
 
@@ -98,4 +105,101 @@ func TestKafkaBridgeKilled(t *testing.T) {
 	t.Logf("killed with %d of the events in kafka; %d events in all", killedAt, total)
 	r.waitFor(t, total, 2*time.Minute)
 	p.check(t, r.snapshot(), true)
+}
+
+// The bridge process is killed with SIGKILL while it carries price alerts
+// from Kafka into the cell, and started again: every alert reaches the
+// cell's stream (offsets are committed only after JetStream has a record,
+// so the new process starts again from there; JetStream drops the repeats
+// by event_id).
+func TestKafkaInboundBridgeKilled(t *testing.T) {
+	brokers := testenv.KafkaBrokers(t)
+	url, nc := testnats.JetStreamURL(t)
+	cell := uniqueCell(t)
+	bus := newBus(t, nc, cell)
+	sc := sarama.NewConfig()
+	sc.Version = sarama.V4_0_0_0
+	sc.Producer.Return.Successes = true
+	sc.Producer.RequiredAcks = sarama.WaitForAll
+	prod, err := sarama.NewSyncProducer(strings.Split(brokers, ","), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	const n = 20000
+	ids := make(map[string]bool, n)
+	batch := make([]*sarama.ProducerMessage, 0, 1000)
+	for i := range n {
+		id := events.NewID()
+		ids[id] = true
+		offer := fmt.Sprintf("sim:offer-%d", i%300)
+		body := fmt.Sprintf(`{"event_id":%q,"type":"price_alert","cell":%q,"timestamp":"2026-12-03T10:00:00.000Z","offer_id":%q}`, id, cell, offer)
+		batch = append(batch, &sarama.ProducerMessage{Topic: events.TopicPriceAlerts, Key: sarama.StringEncoder(offer), Value: sarama.StringEncoder(body)})
+		if len(batch) == cap(batch) {
+			if err := prod.SendMessages(batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	stored := func() uint64 {
+		s, err := bus.JetStream().Stream(context.Background(), eventbus.StreamName(cell))
+		if err != nil {
+			return 0
+		}
+		info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(events.KindSubjects(cell, events.TypePriceAlert)))
+		if err != nil {
+			return 0
+		}
+		return info.State.Msgs
+	}
+	first := runBridgeProcess(t, url, brokers, cell)
+	deadline := time.Now().Add(2 * time.Minute)
+	for stored() < 2000 { // mid-stream
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d alerts reached the cell", stored())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	first.kill(t)
+	killedAt := stored()
+	runBridgeProcess(t, url, brokers, cell)
+	for stored() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d alerts reached the cell after the restart", stored(), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // redeliveries of the killed process's uncommitted records land now
+	s, err := bus.JetStream().Stream(context.Background(), eventbus.StreamName(cell))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := s.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.KindSubjects(cell, events.TypePriceAlert)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for len(seen) < n {
+		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			id := m.Headers().Get(events.HeaderID)
+			if !ids[id] || seen[id] {
+				t.Fatalf("stream holds event %q: not produced, or twice", id)
+			}
+			seen[id] = true
+		}
+		if got == 0 {
+			break
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("the cell's stream holds %d of %d alerts", len(seen), n)
+	}
+	t.Logf("killed with %d of %d alerts in the cell; all %d there after the restart, each once", killedAt, n, n)
 }
