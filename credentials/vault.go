@@ -389,10 +389,29 @@ func (v *Vault) renewRound(ctx context.Context) (ttl time.Duration, renewed bool
 		case <-ctx.Done():
 			return ttl, renewed, ctx.Err()
 		case err := <-w.DoneCh():
-			return ttl, renewed, err
+			return ttl, renewed, v.recheckRefusal(ctx, err)
 		case r := <-w.RenewCh():
 			renewed = true
 			v.log.Debug("vault token renewed", "at", r.RenewedAt)
 		}
 	}
+}
+
+// recheckRefusal looks the token up again after Vault refused a renewal
+// with a client error other than 403. A renewal racing a revocation gets
+// 400 ("token not found", "invalid lease ID"); the lookup tells whether the
+// token is gone (403), so that is reported once as such and not retried
+// as an outage.
+func (v *Vault) recheckRefusal(ctx context.Context, err error) error {
+	var re *vault.ResponseError
+	if !errors.As(err, &re) || re.StatusCode < 400 || re.StatusCode >= 500 || re.StatusCode == http.StatusForbidden {
+		return err
+	}
+	lctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
+	defer cancel()
+	_, lerr := v.client.Auth().Token().LookupSelfWithContext(lctx)
+	if errors.As(lerr, &re) && re.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("looking up the vault token after a refused renewal: %w", lerr)
+	}
+	return err
 }
