@@ -41,7 +41,9 @@ func benchEvent(cell string, i int) events.PriceUpdate {
 }
 
 func runBenchBridge(b *testing.B, nc *nats.Conn, cell, brokers string, set *metrics.Set) *Bridge {
-	br, err := New(nc, Config{Cell: cell, Brokers: strings.Split(brokers, ","), Logger: quietLog(), Metrics: set},
+	// One consumer group for every run: a new group per run would first
+	// read every earlier test's inbound records and skew the figure.
+	br, err := New(nc, Config{Cell: cell, Brokers: strings.Split(brokers, ","), Group: "gpubroker-bridge-bench", Logger: quietLog(), Metrics: set},
 		eventbus.StreamConfig{MaxBytes: 2 << 30})
 	if err != nil {
 		b.Fatal(err)

@@ -190,7 +190,7 @@ func (b *Bridge) openOutbound(ctx context.Context, js jetstream.JetStream) ([]*o
 		if err != nil {
 			return nil, err
 		}
-		outs = append(outs, &outbound{b: b, route: r, js: js, cons: c})
+		outs = append(outs, newOutbound(b, r, js, c))
 	}
 	return outs, nil
 }

@@ -9,8 +9,7 @@ import (
 
 type bridgeMetrics struct {
 	set       *metrics.Set
-	mu        sync.Mutex
-	counters  map[string]*metrics.Counter
+	counters  sync.Map           // counterKey -> *metrics.Counter; read per record, so no formatting on the hot path
 	latency   *metrics.Histogram // handed to the producer -> Kafka ack
 	delivery  *metrics.Histogram // stored in the stream -> Kafka ack
 	otherCell *metrics.Counter
@@ -18,7 +17,7 @@ type bridgeMetrics struct {
 }
 
 func newBridgeMetrics(set *metrics.Set) *bridgeMetrics {
-	return &bridgeMetrics{set: set, counters: map[string]*metrics.Counter{},
+	return &bridgeMetrics{set: set,
 		latency:   set.GetOrCreateHistogram("gpubroker_bridge_produce_seconds"),
 		delivery:  set.GetOrCreateHistogram("gpubroker_bridge_delivery_seconds"),
 		otherCell: set.GetOrCreateCounter("gpubroker_bridge_other_cell_total"),
@@ -26,16 +25,15 @@ func newBridgeMetrics(set *metrics.Set) *bridgeMetrics {
 	}
 }
 
+type counterKey struct{ name, label, value string }
+
 func (m *bridgeMetrics) counter(name, label, value string) *metrics.Counter {
-	key := fmt.Sprintf("%s{%s=%q}", name, label, value)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.counters[key]
-	if !ok {
-		c = m.set.GetOrCreateCounter(key)
-		m.counters[key] = c
+	key := counterKey{name, label, value}
+	if c, ok := m.counters.Load(key); ok {
+		return c.(*metrics.Counter)
 	}
-	return c
+	c, _ := m.counters.LoadOrStore(key, m.set.GetOrCreateCounter(fmt.Sprintf("%s{%s=%q}", name, label, value)))
+	return c.(*metrics.Counter)
 }
 
 // Records Kafka acknowledged, by topic.

@@ -25,6 +25,13 @@ type outbound struct {
 	js    jetstream.JetStream
 	mu    sync.Mutex
 	cons  jetstream.Consumer // replaced at every rewind
+	// typeValue and cellValue are the type and cell header values of
+	// every record, shared (sarama only reads them).
+	typeValue, cellValue []byte
+}
+
+func newOutbound(b *Bridge, r events.Route, js jetstream.JetStream, c jetstream.Consumer) *outbound {
+	return &outbound{b: b, route: r, js: js, cons: c, typeValue: []byte(r.Type), cellValue: []byte(b.cfg.Cell)}
 }
 
 func (o *outbound) consumer() jetstream.Consumer {
@@ -254,8 +261,12 @@ func collect(batch jetstream.MessageBatch, err error) ([]jetstream.Msg, error) {
 func (o *outbound) send(hard context.Context, p *producer, msgs []jetstream.Msg) *delivery {
 	records := make([]*sarama.ProducerMessage, len(msgs))
 	stored := make([]time.Time, len(msgs))
+	// One allocation per batch for the records and their headers.
+	recs := make([]sarama.ProducerMessage, len(msgs))
+	hdrs := make([]sarama.RecordHeader, recordHeaders*len(msgs))
 	for i, m := range msgs {
-		records[i] = o.record(m)
+		n := recordHeaders
+		records[i] = o.record(m, &recs[i], hdrs[i*n:(i+1)*n:(i+1)*n])
 		if md, err := m.Metadata(); err == nil {
 			stored[i] = md.Timestamp
 		}
@@ -283,20 +294,22 @@ func (o *outbound) await(d *delivery, msgs []jetstream.Msg, log *slog.Logger) ou
 	return out
 }
 
-// record maps a stream message to its Kafka record; one the bridge cannot
-// map (no event id) goes to the dead-letter topic instead, with why.
-func (o *outbound) record(m jetstream.Msg) *sarama.ProducerMessage {
+// recordHeaders is how many headers every record carries.
+const recordHeaders = 3 // event id, type, cell
+
+// record maps a stream message into r, with hdrs (len recordHeaders) for
+// its headers; one the bridge cannot map (no event id) goes to the
+// dead-letter topic instead, with why.
+func (o *outbound) record(m jetstream.Msg, r *sarama.ProducerMessage, hdrs []sarama.RecordHeader) *sarama.ProducerMessage {
 	h := m.Headers()
 	id, key := h.Get(events.HeaderID), h.Get(events.HeaderKey)
 	if key == "" {
 		key = lastToken(m.Subject())
 	}
-	r := &sarama.ProducerMessage{Topic: o.route.Topic, Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(m.Data()),
-		Headers: []sarama.RecordHeader{
-			{Key: []byte(events.KafkaHeaderID), Value: []byte(id)},
-			{Key: []byte("type"), Value: []byte(o.route.Type)},
-			{Key: []byte("cell"), Value: []byte(o.b.cfg.Cell)},
-		}}
+	hdrs[0] = sarama.RecordHeader{Key: kafkaHeaderID, Value: []byte(id)}
+	hdrs[1] = sarama.RecordHeader{Key: headerType, Value: o.typeValue}
+	hdrs[2] = sarama.RecordHeader{Key: headerCell, Value: o.cellValue}
+	*r = sarama.ProducerMessage{Topic: o.route.Topic, Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(m.Data()), Headers: hdrs}
 	if id == "" {
 		r.Topic = events.TopicDLQUnmapped
 		r.Headers = append(r.Headers,
@@ -305,6 +318,13 @@ func (o *outbound) record(m jetstream.Msg) *sarama.ProducerMessage {
 	}
 	return r
 }
+
+// Header keys shared by every record: sarama only reads them.
+var (
+	kafkaHeaderID = []byte(events.KafkaHeaderID)
+	headerType    = []byte("type")
+	headerCell    = []byte("cell")
+)
 
 func lastToken(subject string) string {
 	for i := len(subject) - 1; i >= 0; i-- {

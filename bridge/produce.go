@@ -110,9 +110,11 @@ func (p *producer) send(ctx context.Context, records []*sarama.ProducerMessage, 
 func (d *delivery) hand(ctx context.Context, indexes []int) {
 	f := &inflight{left: len(indexes), all: make(chan struct{})}
 	d.f, d.sent = f, false
+	meta := make([]tracked, len(indexes)) // one allocation per batch, not per record
 	for n, i := range indexes {
 		r := d.records[i]
-		t := &tracked{batch: f, index: i, sent: time.Now()}
+		t := &meta[n]
+		*t = tracked{batch: f, index: i, sent: time.Now()}
 		if d.stored != nil {
 			t.stored = d.stored[i]
 		}

@@ -152,7 +152,7 @@ func TestPropertyNothingLost(t *testing.T) {
 			if err != nil {
 				rt.Fatal(err)
 			}
-			o := &outbound{b: b, route: route, js: bus.JetStream(), cons: c}
+			o := newOutbound(b, route, bus.JetStream(), c)
 			ctx, stop := context.WithCancel(context.Background())
 			done := make(chan struct{})
 			// A restart abandons the batch in flight, as a crash would.
