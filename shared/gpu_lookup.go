@@ -1,7 +1,9 @@
 package shared
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -315,4 +317,10 @@ func upper(c byte) byte {
 		return c - 'a' + 'A'
 	}
 	return c
+}
+
+// IDs returns the catalog GPU ids the query names, sorted: what an index
+// keyed by canonical id looks up. Models outside the catalog have none.
+func (q GPUQuery) IDs() []string {
+	return slices.Sorted(maps.Keys(q.ids))
 }

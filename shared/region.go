@@ -1,6 +1,9 @@
 package shared
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Location is a normalized place: ISO 3166-1 alpha-2 country, continent code
 // (NA, SA, EU, AS, AF, OC) and a canonical region such as "us-east" that
@@ -211,4 +214,41 @@ func CanonicalRegions() []string {
 		out = append(out, r)
 	}
 	return out
+}
+
+// RegionKey normalizes a region filter value to the form RegionKeys
+// produces, lowercased: a canonical region ("us-east"), its prefix ("us",
+// "eu"), a country code ("DE", "UK" meaning GB) or a continent code
+// ("EU"). ok is false for a value that names none of them (a provider's
+// own region code is not among them: events carry the normalized region).
+func RegionKey(v string) (string, bool) {
+	if cc := CountryCode(v); cc != "" && len(strings.TrimSpace(v)) == 2 {
+		return strings.ToLower(cc), true
+	}
+	if !KnownRegion(v) {
+		return "", false
+	}
+	return strings.ToLower(v), true
+}
+
+// RegionKeys are the RegionKey values that match an offer in the canonical
+// region with the country code: the region, its prefix, the country and
+// its continent ("us-east", "US" → us-east, us, na). Duplicates are left
+// out.
+func RegionKeys(region, country string) []string {
+	keys := make([]string, 0, 4)
+	add := func(k string) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	add(strings.ToLower(region))
+	if p, _, ok := strings.Cut(region, "-"); ok {
+		add(strings.ToLower(p))
+	}
+	if cc := CountryCode(country); cc != "" {
+		add(strings.ToLower(cc))
+		add(strings.ToLower(continentOf[cc]))
+	}
+	return keys
 }

@@ -13,6 +13,7 @@ type seenOffer struct {
 	price        float64
 	availability shared.Availability
 	gpu, region  string
+	where        events.Location
 }
 
 // observeOffers compares a fresh fetch with the previous one and emits a
@@ -30,7 +31,8 @@ func (w *Worker) observeOffers(offers []shared.Offer) {
 	baseline := w.seen == nil
 	for i := range offers {
 		o := &offers[i]
-		s := seenOffer{price: o.PricePerHour, availability: o.Availability, gpu: o.GPUID, region: o.Region}
+		s := seenOffer{price: o.PricePerHour, availability: o.Availability, gpu: o.GPUID, region: normalizedRegion(o),
+			where: events.Location{ProviderRegion: o.Region, Country: o.Country, GPUCount: o.GPUCount}}
 		next[o.ID] = s
 		if baseline {
 			continue
@@ -46,7 +48,7 @@ func (w *Worker) observeOffers(offers []shared.Offer) {
 		}
 		if ok && old.availability != s.availability {
 			out = append(out, events.AvailabilityUpdate{Header: events.NewHeader(events.TypeAvailabilityUpdate, w.cfg.Cell, now),
-				Provider: w.provider, OfferID: o.ID, GPU: s.gpu, Region: s.region,
+				Provider: w.provider, OfferID: o.ID, GPU: s.gpu, Region: s.region, Location: s.where,
 				Old: string(old.availability), New: string(s.availability)})
 		}
 	}
@@ -65,8 +67,19 @@ func (w *Worker) observeOffers(offers []shared.Offer) {
 }
 
 func (w *Worker) priceUpdate(now time.Time, offerID string, s seenOffer, old, next *float64) events.PriceUpdate {
-	return events.NewPriceUpdate(events.NewHeader(events.TypePriceUpdate, w.cfg.Cell, now),
+	e := events.NewPriceUpdate(events.NewHeader(events.TypePriceUpdate, w.cfg.Cell, now),
 		w.provider, offerID, s.gpu, s.region, old, next)
+	e.Location = s.where
+	return e
+}
+
+// normalizedRegion is the offer's canonical region, or the provider's own
+// code when the region tables do not know it (as the search shows it).
+func normalizedRegion(o *shared.Offer) string {
+	if o.NormalizedRegion != "" {
+		return o.NormalizedRegion
+	}
+	return o.Region
 }
 
 // providerEvent emits a change in how this replica serves its provider.

@@ -102,7 +102,7 @@ func TestPriceUpdates(t *testing.T) {
 	for range 5 {
 		u, m := next[events.PriceUpdate](t, sub, events.TypePriceUpdate)
 		if u.OldPrice == nil || u.NewPrice == nil || *u.NewPrice-*u.OldPrice < 0.49 || u.ChangePercent == nil ||
-			u.Provider != "fake" || u.Cell != "t" || u.Currency != "USD" || u.Region != "us-east-1" || u.GPU == "" {
+			u.Provider != "fake" || u.Cell != "t" || u.Currency != "USD" || u.Region != "us-east" || u.ProviderRegion != "us-east-1" || u.Country != "US" || u.GPUCount <= 0 || u.GPU == "" {
 			t.Fatalf("price update %+v", u)
 		}
 		if m.Header.Get(events.HeaderID) != u.EventID || m.Subject != events.Subject("t", events.TypePriceUpdate, u.OfferID) || ids[u.EventID] {

@@ -14,10 +14,11 @@ const (
 // NewPrice nil; ChangePercent is nil unless both are set and OldPrice > 0.
 type PriceUpdate struct {
 	Header
-	Provider      string   `json:"provider"`
-	OfferID       string   `json:"offer_id"`
-	GPU           string   `json:"gpu"`
-	Region        string   `json:"region"`
+	Provider string `json:"provider"`
+	OfferID  string `json:"offer_id"`
+	GPU      string `json:"gpu"`
+	Region   string `json:"region"`
+	Location
 	OldPrice      *float64 `json:"old_price"`
 	NewPrice      *float64 `json:"new_price"`
 	ChangePercent *float64 `json:"change_percent"`
@@ -47,8 +48,9 @@ type AvailabilityUpdate struct {
 	OfferID  string `json:"offer_id"`
 	GPU      string `json:"gpu"`
 	Region   string `json:"region"`
-	Old      string `json:"old_availability"`
-	New      string `json:"new_availability"`
+	Location
+	Old string `json:"old_availability"`
+	New string `json:"new_availability"`
 }
 
 // Key is the offer id.
@@ -77,6 +79,15 @@ type ProviderEvent struct {
 
 // Key is the provider.
 func (e ProviderEvent) Key() string { return e.Provider }
+
+// Location is where an offer is, beyond its normalized region, and its
+// size: what push subscribers filter and convert by ("region:DE", price
+// per GPU-hour). Optional fields, added after the first schema.
+type Location struct {
+	ProviderRegion string  `json:"provider_region,omitempty"` // the provider's own code ("us-east-1")
+	Country        string  `json:"country,omitempty"`         // ISO 3166-1 alpha-2
+	GPUCount       float64 `json:"gpu_count,omitempty"`       // GPUs in the offer (fractions for shared GPUs)
+}
 
 // Price returns a pointer to p, for PriceUpdate's optional prices.
 func Price(p float64) *float64 { return &p }
