@@ -10,6 +10,7 @@ import (
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge/identity"
+	"github.com/gpubroker/gpubroker/edge/stream"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
 )
@@ -52,7 +53,10 @@ type Config struct {
 	StaticTTL     time.Duration
 	StaleFor      time.Duration
 
-	PlanLimits     map[string]int
+	PlanLimits map[string]int
+	// StreamLimits are each plan's open WebSocket/SSE streams per identity
+	// and channels per WebSocket (nil: stream.DefaultLimits).
+	StreamLimits   map[string]stream.Limits
 	ClientKeys     []identity.APIKey // API keys of gateway clients (not provider keys)
 	JWTPublicKey   ed25519.PublicKey
 	JWTIssuer      string

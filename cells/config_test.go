@@ -18,13 +18,15 @@ func TestFromEnv(t *testing.T) {
 		"GPUBROKER_PROVIDERS": "lambda, vastai", "GPUBROKER_SIMULATOR": "false", "GPUBROKER_SIM_SEED": "9",
 		"GPUBROKER_REQUEST_TIMEOUT": "3s", "GPUBROKER_SIM_FAULTS": `{"lambda":{"latency_ms":10}}`,
 		"LAMBDA_API_KEY": "secret-value", "GPUBROKER_AWS_BASE_URL": "http://mirror", "GPUBROKER_ACCESS_LOG": "false",
+		"GPUBROKER_STREAM_LIMITS": "free=2/5, bench=20000/3",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Cell != "us-east" || c.HTTPAddr != ":9000" || c.NATSURL != "nats://n:4222" || strings.Join(c.Providers, ",") != "lambda,vastai" ||
 		c.Simulator || c.SimSeed != 9 || c.RequestTimeout != 3*time.Second || c.SimFaults["lambda"].LatencyMS != 10 ||
-		c.APIKeys["lambda"].Reveal() != "secret-value" || c.BaseURLs["aws"] != "http://mirror" || c.AccessLog {
+		c.APIKeys["lambda"].Reveal() != "secret-value" || c.BaseURLs["aws"] != "http://mirror" || c.AccessLog ||
+		c.StreamLimits["free"].Connections != 2 || c.StreamLimits["bench"].Subscriptions != 3 {
 		t.Fatalf("%+v", c)
 	}
 }
@@ -33,6 +35,7 @@ func TestFromEnvRejects(t *testing.T) {
 	for k, v := range map[string]string{
 		"GPUBROKER_CELL": "Bad.Cell", "GPUBROKER_PROVIDERS": "lambda,nosuch", "GPUBROKER_REQUEST_TIMEOUT": "soon",
 		"GPUBROKER_SIMULATOR": "maybe", "GPUBROKER_SIM_FAULTS": "{", "GPUBROKER_MAX_BODY_BYTES": "-1",
+		"GPUBROKER_STREAM_LIMITS": "pro=5/5", // no free plan
 	} {
 		if _, err := FromEnv(env(map[string]string{k: v})); err == nil {
 			t.Errorf("%s=%q accepted", k, v)

@@ -15,6 +15,9 @@ import (
 	"github.com/gpubroker/gpubroker/edge/ops"
 	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/edge/search"
+	"github.com/gpubroker/gpubroker/edge/stream"
+	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/feed"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/workers/client"
 )
@@ -38,7 +41,11 @@ func (c *Cell) startEdge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	parts := edgeParts{source: src, checker: src, keys: keys, db: db, issuer: issuer,
+	hub, err := c.startFeed(ctx)
+	if err != nil {
+		return err
+	}
+	parts := edgeParts{source: src, checker: src, keys: keys, db: db, issuer: issuer, hub: hub,
 		limiter: ratelimit.Config{OnRedisError: c.redisErrorLogger("rate limiter")}}
 	if c.cfg.RedisURL != "" {
 		rdb, err := openRedis(c.cfg.RedisURL)
@@ -84,6 +91,23 @@ type edgeParts struct {
 	limiter      ratelimit.Config
 	loginLimiter *ratelimit.Limiter // nil: in-process
 	l1           cache.L1           // nil: no shared cache tier
+	hub          *feed.Hub          // nil: no push routes
+}
+
+// startFeed makes the edge's live view of the cell's events, following the
+// event stream (made here if no other role made it yet) until the cell
+// stops.
+func (c *Cell) startFeed(ctx context.Context) (*feed.Hub, error) {
+	bus, err := c.eventBus()
+	if err != nil {
+		return nil, err
+	}
+	hub := feed.NewHub(feed.Config{Metrics: c.Metrics})
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { feed.Follow(fctx, bus.JetStream(), c.cfg.Cell, hub, c.log); close(done) }()
+	c.stops = append(c.stops, func(context.Context) error { cancel(); <-done; return nil })
+	return hub, nil
 }
 
 // assembleEdge builds the edge core over the feature packages' routes:
@@ -130,8 +154,33 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		opsCfg.Events = c.eventsView
 	}
 	status := ops.New(opsCfg)
+	features := []interface{ Routes() []httpx.Route }{offers, api, status}
+	if p.hub != nil {
+		push := stream.New(stream.Config{Hub: p.hub, Providers: cfg.Providers, Limits: cfg.StreamLimits, Logger: c.log,
+			Status: func() []stream.ProviderInfo {
+				var out []stream.ProviderInfo
+				for _, p := range status.Summaries() {
+					out = append(out, stream.ProviderInfo{Name: p.Name, Healthy: p.Healthy, Weight: p.Weight, AvgLatencyMS: p.LatencyMS})
+				}
+				return out
+			},
+			Offers: func(ctx context.Context, ids shared.RequestIDs, filters map[string][]string) ([]byte, *httpx.Error) {
+				q, err := search.ParseFilters(filters)
+				if err != nil {
+					return nil, err
+				}
+				body, err, _ := offers.Offers(ctx, ids, q)
+				return body, err
+			}})
+		closers = append(closers, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+			defer cancel()
+			_ = push.Close(ctx)
+		})
+		features = append(features, push)
+	}
 	var routes []httpx.Route
-	for _, f := range []interface{ Routes() []httpx.Route }{offers, api, status} {
+	for _, f := range features {
 		routes = append(routes, f.Routes()...)
 	}
 	srv, err = edge.New(edge.Config{Routes: routes, Identity: identity.New(idc), Limiter: limiter, PlanLimits: cfg.PlanLimits,

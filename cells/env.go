@@ -167,6 +167,13 @@ func readEdge(e *envReader, c *Config) {
 
 // readCallers: plans and how the edge tells who calls.
 func readCallers(e *envReader, c *Config) {
+	if v, ok := e.get("GPUBROKER_STREAM_LIMITS"); ok {
+		limits, err := parseStreamLimits(v)
+		if err != nil {
+			e.fail("GPUBROKER_STREAM_LIMITS", err.Error())
+		}
+		c.StreamLimits = limits
+	}
 	if v, ok := e.get("GPUBROKER_PLAN_LIMITS"); ok {
 		limits, err := parsePlanLimits(v)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/edge/ops"
+	"github.com/gpubroker/gpubroker/shared/feed"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
 	"github.com/gpubroker/gpubroker/workers/client/clienttest"
 )
@@ -32,7 +33,7 @@ func testEdge(t *testing.T) *edge.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, closeParts, err := c.assembleEdge(edgeParts{source: clienttest.NewSource(1, 1), db: db, issuer: iss})
+	srv, closeParts, err := c.assembleEdge(edgeParts{source: clienttest.NewSource(1, 1), db: db, issuer: iss, hub: feed.NewHub(feed.Config{})})
 	t.Cleanup(closeParts)
 	if err != nil {
 		t.Fatal(err)

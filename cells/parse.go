@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gpubroker/gpubroker/edge/identity"
+	"github.com/gpubroker/gpubroker/edge/stream"
 	"github.com/gpubroker/gpubroker/shared"
 )
 
@@ -23,6 +24,26 @@ func parsePlanLimits(s string) (map[string]int, error) {
 	}
 	if _, ok := out["free"]; !ok {
 		return nil, errors.New("the free plan (anonymous callers) needs a limit")
+	}
+	return out, nil
+}
+
+// parseStreamLimits reads "free=5/20,pro=50/100[,name=connections/subscriptions...]":
+// a plan's open streams per identity and channels per WebSocket.
+func parseStreamLimits(s string) (map[string]stream.Limits, error) {
+	out := map[string]stream.Limits{}
+	for _, part := range splitList(s) {
+		name, v, ok := strings.Cut(part, "=")
+		conns, subs, ok2 := strings.Cut(strings.TrimSpace(v), "/")
+		nc, err1 := strconv.Atoi(conns)
+		ns, err2 := strconv.Atoi(subs)
+		if !ok || !ok2 || err1 != nil || err2 != nil || nc <= 0 || ns <= 0 || !shared.ValidName(strings.TrimSpace(name)) {
+			return nil, fmt.Errorf("%q is not plan=connections/subscriptions", part)
+		}
+		out[strings.TrimSpace(name)] = stream.Limits{Connections: nc, Subscriptions: ns}
+	}
+	if _, ok := out["free"]; !ok {
+		return nil, errors.New("the free plan (anonymous callers) needs stream limits")
 	}
 	return out, nil
 }

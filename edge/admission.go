@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -37,6 +38,9 @@ func (s *Server) admit(r *httpx.Request, rt *httpx.Route) bool {
 		}
 		return s.charge(r, "ops:ip:"+r.ClientIP, "ops", limit)
 	}
+	if rt != nil && rt.QueryToken {
+		queryCredential(r.RequestCtx)
+	}
 	if identity.PresentsCredential(r.RequestCtx) {
 		// A client whose bad credentials already used up its address's
 		// budget is refused before the credential is looked up, so random
@@ -68,6 +72,21 @@ func (s *Server) admit(r *httpx.Request, rt *httpx.Route) bool {
 	}
 	r.Identity = id
 	return s.charge(r, id.Key, id.Plan, s.planLimit(id.Plan))
+}
+
+// queryCredential moves a ?token= credential into the header it stands
+// for, unless the request already has one, so identification is the same
+// code for both. A JWT has three dot-separated parts; an API key has none.
+func queryCredential(ctx *fasthttp.RequestCtx) {
+	tok := ctx.QueryArgs().Peek("token")
+	if len(tok) == 0 || identity.PresentsCredential(ctx) {
+		return
+	}
+	if bytes.Count(tok, []byte(".")) == 2 {
+		ctx.Request.Header.Set("Authorization", "Bearer "+string(tok))
+	} else {
+		ctx.Request.Header.SetBytesV("X-Api-Key", tok)
+	}
 }
 
 // permitted applies a route's scope: users (their tokens and API keys hold

@@ -58,6 +58,7 @@ func (f *fakeAdapter) Fetch(ctx context.Context) ([]shared.Offer, error) {
 		o := shared.Offer{ID: shared.OfferID("fake", strconv.Itoa(i)), Provider: "fake", InstanceType: "t",
 			Currency: "USD", Region: "us-east-1", Availability: shared.Available, FetchedAt: time.Now(), Source: "test",
 			ComplianceTags: []string{}}
+		o.SetLocation("us-east-1", shared.Locate("US", "VA"))
 		o.SetGPU("H100 SXM", 80, 1)
 		if i == 0 {
 			o.SetGPU("Mystery Accelerator 7", 12, 1)

@@ -17,6 +17,10 @@ type Route struct {
 	// Scope is what a service token needs to use the route (accounts'
 	// Scope* values, or ScopeUserOnly); "" opens it to every caller.
 	Scope string
+	// QueryToken lets a caller that cannot set headers (a browser's
+	// WebSocket, EventSource) pass its credential as ?token=: a JWT (as
+	// Authorization: Bearer) or an API key (as X-API-Key). Headers win.
+	QueryToken bool
 	// Ops marks probe and scrape endpoints: limited by client address on a
 	// budget of their own, without any credential lookup.
 	Ops bool

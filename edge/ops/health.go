@@ -48,33 +48,11 @@ func (s *Service) handleHealth(rc *httpx.Request) {
 			h.RateLimiter = "redis_down"
 		}
 	}
-	for _, ph := range s.cfg.Health.Snapshot(s.cfg.Providers) {
-		pv := providerHealthView{ProviderHealth: ph, Replicas: s.cfg.Source.Replicas(ph.Name)}
-		pv.Breaker, pv.Weight = aggregateReplicas(pv.Replicas)
-		if pv.Status == "unknown" {
-			// This edge has not fetched yet: go by the workers' probes.
-			for _, r := range pv.Replicas {
-				switch {
-				case !r.LastSuccess.IsZero() && r.LastSuccess.After(r.LastErrorAt):
-					pv.Status = "healthy"
-				case !r.LastErrorAt.IsZero() && pv.Status == "unknown":
-					pv.Status = "unhealthy"
-				}
-			}
-		}
-		if pv.Breaker == "open" {
-			pv.Status = "unhealthy"
-		}
-		if s.cfg.Cache != nil {
-			if fetched, fresh, ok := s.cfg.Cache.CachedAt(ph.Name); ok {
-				pv.FetchedAt, pv.FreshTill = fetched, fresh
-			}
-		}
+	h.Providers = s.providerViews()
+	for _, pv := range h.Providers {
 		if pv.Status == "unhealthy" {
 			h.Status = "degraded"
-			pv.Reason = unhealthyReason(pv)
 		}
-		h.Providers = append(h.Providers, pv)
 	}
 	if s.cfg.Events != nil {
 		ctx, cancel := rc.Context()
@@ -140,4 +118,55 @@ func aggregateReplicas(rs []client.ReplicaStatus) (string, float64) {
 		w = max(w, r.Weight)
 	}
 	return best, w
+}
+
+// providerViews is every provider's health as /health shows it.
+func (s *Service) providerViews() []providerHealthView {
+	var out []providerHealthView
+	for _, ph := range s.cfg.Health.Snapshot(s.cfg.Providers) {
+		pv := providerHealthView{ProviderHealth: ph, Replicas: s.cfg.Source.Replicas(ph.Name)}
+		pv.Breaker, pv.Weight = aggregateReplicas(pv.Replicas)
+		if pv.Status == "unknown" {
+			// This edge has not fetched yet: go by the workers' probes.
+			for _, r := range pv.Replicas {
+				switch {
+				case !r.LastSuccess.IsZero() && r.LastSuccess.After(r.LastErrorAt):
+					pv.Status = "healthy"
+				case !r.LastErrorAt.IsZero() && pv.Status == "unknown":
+					pv.Status = "unhealthy"
+				}
+			}
+		}
+		if pv.Breaker == "open" {
+			pv.Status = "unhealthy"
+		}
+		if s.cfg.Cache != nil {
+			if fetched, fresh, ok := s.cfg.Cache.CachedAt(ph.Name); ok {
+				pv.FetchedAt, pv.FreshTill = fetched, fresh
+			}
+		}
+		if pv.Status == "unhealthy" {
+			pv.Reason = unhealthyReason(pv)
+		}
+		out = append(out, pv)
+	}
+	return out
+}
+
+// Summary is a provider's health in brief, for push clients.
+type Summary struct {
+	Name      string
+	Healthy   bool
+	Weight    float64
+	LatencyMS int64
+}
+
+// Summaries is every provider's health in brief, as /health judges it.
+func (s *Service) Summaries() []Summary {
+	views := s.providerViews()
+	out := make([]Summary, len(views))
+	for i, pv := range views {
+		out[i] = Summary{Name: pv.Name, Healthy: pv.Status == "healthy", Weight: pv.Weight, LatencyMS: pv.LatencyMS}
+	}
+	return out
 }

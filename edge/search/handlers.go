@@ -81,23 +81,34 @@ func (s *Service) answerSearch(rc *httpx.Request, key string, qs []Query, bulk b
 	httpx.WriteBody(rc.RequestCtx, fasthttp.StatusOK, body)
 }
 
-// gatherAdmitted runs a gather inside the bounded waiting room: when more
-// than MaxWaiting requests already wait on providers, it answers 503 with
-// Retry-After instead of queueing without bound. It also answers 503/504
-// itself when no provider produced any data, fresh or stale.
+// gatherAdmitted runs a gather inside the bounded waiting room (see
+// gatherChecked) and answers the request itself when that fails.
 func (s *Service) gatherAdmitted(rc *httpx.Request, providers []string) (*view, bool) {
+	ctx, cancel := rc.Context()
+	defer cancel()
+	v, err, retry := s.gatherChecked(ctx, rc.IDs, providers)
+	if err != nil {
+		rc.Response.Header.Set("Retry-After", retry)
+		httpx.WriteError(rc.RequestCtx, err)
+		return nil, false
+	}
+	return v, true
+}
+
+// gatherChecked runs a gather inside the bounded waiting room: when more
+// than MaxWaiting requests already wait on providers, it refuses with 503
+// (retry in 1 s) instead of queueing without bound. It also refuses with
+// 503/504 (retry in 5 s) when no provider produced any data, fresh or
+// stale.
+func (s *Service) gatherChecked(ctx context.Context, ids shared.RequestIDs, providers []string) (*view, *httpx.Error, string) {
 	select {
 	case s.waiting <- struct{}{}:
 		defer func() { <-s.waiting }()
 	default:
-		rc.Response.Header.Set("Retry-After", "1")
-		httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: httpx.CodeOverloaded,
-			Message: "too many requests are waiting on providers; retry shortly"})
-		return nil, false
+		return nil, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: httpx.CodeOverloaded,
+			Message: "too many requests are waiting on providers; retry shortly"}, "1"
 	}
-	ctx, cancel := rc.Context()
-	defer cancel()
-	v := s.gather(ctx, providers, rc.IDs)
+	v := s.gather(ctx, providers, ids)
 	if len(v.snaps) > 0 {
 		if len(v.warnings) > 0 {
 			// Some provider failed: look again soon rather than at TTL.
@@ -105,7 +116,7 @@ func (s *Service) gatherAdmitted(rc *httpx.Request, providers []string) (*view, 
 				v.freshUntil = retry
 			}
 		}
-		return v, true
+		return v, nil, ""
 	}
 	status, code := fasthttp.StatusServiceUnavailable, httpx.CodeProviderUnavailable
 	if v.timeouts > 0 {
@@ -115,10 +126,8 @@ func (s *Service) gatherAdmitted(rc *httpx.Request, providers []string) (*view, 
 	for _, w := range v.warnings {
 		msgs = append(msgs, w.Provider+": "+w.Code)
 	}
-	rc.Response.Header.Set("Retry-After", "5")
-	httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: status, Code: code,
-		Message: "no provider data available, fresh or cached (" + strings.Join(msgs, "; ") + ")"})
-	return nil, false
+	return nil, &httpx.Error{Status: status, Code: code,
+		Message: "no provider data available, fresh or cached (" + strings.Join(msgs, "; ") + ")"}, "5"
 }
 
 // providersFor is the set of providers the queries can match: all of them,

@@ -1,6 +1,8 @@
 package search
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,21 +32,46 @@ func parseListParams(args *fasthttp.Args) (Query, *httpx.Error) {
 	}
 	vals := map[string][]string{}
 	for k, v := range args.All() {
-		key := string(k)
-		if (listParams[key] || scalarParams[key]) && httpx.HasControl(string(v)) {
-			return Query{}, httpx.BadParam(key, "must not contain control characters")
+		if err := addParam(vals, string(k), string(v)); err != nil {
+			return Query{}, err
 		}
-		switch {
-		case listParams[key]:
-			vals[key] = append(vals[key], strings.Split(string(v), ",")...)
-		case scalarParams[key]:
-			if _, dup := vals[key]; dup {
-				return Query{}, httpx.BadParam(key, "given more than once")
+	}
+	return buildFromValues(newBuilder(""), vals)
+}
+
+// addParam adds one parameter of the list endpoint to vals: unknown names,
+// control characters and repeated scalars are refused.
+func addParam(vals map[string][]string, key, v string) *httpx.Error {
+	if (listParams[key] || scalarParams[key]) && httpx.HasControl(v) {
+		return httpx.BadParam(key, "must not contain control characters")
+	}
+	switch {
+	case listParams[key]:
+		vals[key] = append(vals[key], strings.Split(v, ",")...)
+	case scalarParams[key]:
+		if _, dup := vals[key]; dup {
+			return httpx.BadParam(key, "given more than once")
+		}
+		vals[key] = []string{v}
+	default:
+		return &httpx.Error{Status: fasthttp.StatusBadRequest, Code: httpx.CodeUnknownParameter, Field: key,
+			Message: "unknown query parameter " + strconv.Quote(key)}
+	}
+	return nil
+}
+
+// ParseFilters validates filters given as name → values (a WebSocket
+// get_offers request) exactly as the list endpoint's query string.
+func ParseFilters(filters map[string][]string) (Query, *httpx.Error) {
+	if len(filters) > maxParams {
+		return Query{}, &httpx.Error{Status: fasthttp.StatusBadRequest, Code: httpx.CodeBadRequest, Message: "too many filters: at most " + strconv.Itoa(maxParams) + " are read"}
+	}
+	vals := map[string][]string{}
+	for _, k := range slices.Sorted(maps.Keys(filters)) { // the first error does not depend on map order
+		for _, v := range filters[k] {
+			if err := addParam(vals, k, v); err != nil {
+				return Query{}, err
 			}
-			vals[key] = []string{string(v)}
-		default:
-			return Query{}, &httpx.Error{Status: fasthttp.StatusBadRequest, Code: httpx.CodeUnknownParameter, Field: key,
-				Message: "unknown query parameter " + strconv.Quote(key)}
 		}
 	}
 	return buildFromValues(newBuilder(""), vals)

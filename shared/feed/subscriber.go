@@ -39,7 +39,8 @@ type Subscriber struct {
 	lastSeq  uint64 // the newest update queued, so two channels queue it once
 
 	mu        sync.Mutex
-	queue     []*Update // ring of QueueSize
+	queue     []*Update // ring, grown up to QueueSize as needed
+	limit     int       // QueueSize
 	qstart, n int
 	dropped   int       // since the last Next
 	fullSince time.Time // zero while the queue has room
@@ -71,7 +72,11 @@ func (h *Hub) SubscribeFrom(opts Options, channels []Channel, after uint64) (s *
 }
 
 func (h *Hub) subscribeLocked(opts Options) *Subscriber {
-	s := &Subscriber{hub: h, opts: opts, queue: make([]*Update, h.cfg.QueueSize), signal: make(chan struct{}, 1)}
+	// The queue starts small: most subscribers keep up and never hold more
+	// than a few updates, and 10,000 of them each holding QueueSize slots
+	// would cost tens of megabytes.
+	s := &Subscriber{hub: h, opts: opts, queue: make([]*Update, min(initialQueue, h.cfg.QueueSize)),
+		limit: h.cfg.QueueSize, signal: make(chan struct{}, 1)}
 	h.subs++
 	if opts.Filter != nil {
 		h.filtered[s] = struct{}{}
@@ -173,6 +178,9 @@ func (s *Subscriber) enqueue(u *Update, now time.Time) {
 		s.mu.Unlock()
 		return
 	}
+	if s.n == len(s.queue) && len(s.queue) < s.limit {
+		s.grow()
+	}
 	size := len(s.queue)
 	if s.n == size {
 		s.queue[s.qstart] = nil
@@ -196,9 +204,22 @@ func (s *Subscriber) enqueue(u *Update, now time.Time) {
 	}
 }
 
+// initialQueue is a new subscriber's queue size.
+const initialQueue = 16
+
+// grow doubles the queue (up to its limit), keeping the order.
+func (s *Subscriber) grow() {
+	q := make([]*Update, min(2*len(s.queue), s.limit))
+	for i := range s.n {
+		q[i] = s.queue[(s.qstart+i)%len(s.queue)]
+	}
+	s.queue, s.qstart = q, 0
+}
+
 // Next waits for queued updates and returns them, oldest first, with how
 // many were dropped since the last call because the queue was full. It
-// returns ErrSlow once the queue stayed full too long, ErrClosed after
+// returns ErrSlow (with the drops not yet reported) once the queue stayed
+// full too long, ErrClosed after
 // Close, or ctx's error.
 func (s *Subscriber) Next(ctx context.Context, buf []*Update) ([]*Update, int, error) {
 	for {
@@ -208,8 +229,10 @@ func (s *Subscriber) Next(ctx context.Context, buf []*Update) ([]*Update, int, e
 			s.mu.Unlock()
 			return buf, 0, ErrClosed
 		case s.slow:
+			dropped := s.dropped
+			s.dropped = 0
 			s.mu.Unlock()
-			return buf, 0, ErrSlow
+			return buf, dropped, ErrSlow // what was dropped, for a last notice
 		case s.n > 0:
 			for s.n > 0 {
 				u := s.queue[s.qstart]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Push benchmark (docs/streams.md): a cell whose embedded NATS listens on a
+# port, and the repo's load client (cmd/streamload) publishing price updates
+# into the cell's event stream as a worker would and reading them back
+# through the edge.
+#  1. 1,000 WebSocket subscribers, 20 events/s: latency event -> client;
+#  2. 10,000 WebSocket connections, 3 channels each, 2 events/s (each one a
+#     broadcast to all): edge RSS and latency; and REST cached throughput
+#     (wrk) while they are open against the figure without them;
+#  3. 1,000 SSE streams, 20 events/s: latency.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$root"
+
+need_apt wrk wrk
+dir="$run/bench-streams"
+rm -rf "$dir" && mkdir -p "$dir"
+go build -o "$dir/gpubroker" ./cmd/gpubroker
+go build -o "$dir/streamload" ./cmd/streamload
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+port=18380 nats_port=14380
+key="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+path='/api/v2/providers?gpu=A100'
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+start_cell() { # a fresh cell, so RSS is its own
+  cleanup; pids=()
+  rm -rf "$dir/data"
+  env GPUBROKER_HTTP_ADDR="127.0.0.1:$port" GPUBROKER_SIMULATOR_ADDR=127.0.0.1:0 GPUBROKER_SIM_STEP=0 GPUBROKER_SYNC_INTERVAL=0 \
+    GPUBROKER_DATA_DIR="$dir/data" GPUBROKER_NATS_LISTEN="127.0.0.1:$nats_port" GPUBROKER_ACCESS_LOG=false \
+    GPUBROKER_API_KEYS="bench:bench:$key" GPUBROKER_PLAN_LIMITS="free=10,bench=100000000" \
+    GPUBROKER_STREAM_LIMITS="free=5/20,bench=20000/10" \
+    "$dir/gpubroker" cell >"$dir/cell.log" 2>&1 &
+  pids+=($!)
+  cell_pid=$!
+  wait_port 127.0.0.1 "$port" 60
+  wait_port 127.0.0.1 "$nats_port" 60
+  for _ in 1 2 3; do curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$port$path" >/dev/null; done
+}
+
+load() { # label args...
+  local label=$1; shift
+  echo "== $label"
+  STREAMLOAD_EDGE_PID=$cell_pid "$dir/streamload" -url "http://127.0.0.1:$port" -token "$key" \
+    -nats "nats://127.0.0.1:$nats_port" "$@" 2>&1 | grep -v ' INFO'
+}
+
+rps() { # wrk's requests/s on the cached list
+  wrk -t2 -c64 -d10s "http://127.0.0.1:$port$path" -H "X-API-Key: $key" | awk '/^Requests\/sec/ {print $2}'
+}
+
+start_cell
+load "1,000 WebSocket subscribers (price_updates), 20 events/s for 20 s" -conns 1000 -rate 20 -duration 20s
+
+start_cell
+echo "RSS of the idle edge: $(awk '/VmRSS/ {print $2, $3}' /proc/$cell_pid/status)"
+alone=$(rps)
+load "10,000 WebSocket connections x 3 channels, 2 broadcasts/s for 30 s (wrk on the REST list meanwhile)" \
+  -conns 10000 -channels "price_updates,gpu:H100,region:us" -rate 2 -duration 30s &
+lp=$!
+sleep 15 # connections open, broadcasts flowing
+with=$(rps)
+wait "$lp"
+echo "REST cached list: ${alone} req/s alone, ${with} req/s with 10,000 WebSockets open ($(awk -v a="$alone" -v b="$with" 'BEGIN {printf "%.0f", b/a*100}')%)"
+
+start_cell
+load "1,000 SSE streams, 20 events/s for 20 s" -mode sse -conns 1000 -rate 20 -duration 20s
