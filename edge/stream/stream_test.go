@@ -312,6 +312,9 @@ func TestWebSocketResume(t *testing.T) {
 	if m := r2.read(); m["type"] != "error" || m["code"] != codeResume {
 		t.Fatalf("reused token: %v", m)
 	}
+	if strings.Contains(f.logs.String(), proKey) {
+		t.Fatal("a ?token= credential reached the log")
+	}
 }
 
 // Plan limits: connections per identity and subscriptions per connection;
