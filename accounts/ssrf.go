@@ -24,18 +24,25 @@ const resolveTimeout = 2 * time.Second
 const maxURLLen = 2048
 
 // blockedPrefixes are the destinations a webhook may never point at:
-// private, loopback, link-local (including the 169.254.169.254 metadata
-// service), CGNAT, unspecified, multicast, reserved and documentation
-// space, and the IPv6 ranges that embed an IPv4 address and could reach a
-// private one through a translator (NAT64, 6to4, Teredo, IPv4-compatible).
+// every range of the IANA IPv4 and IPv6 Special-Purpose Address
+// Registries (private, loopback, link-local with the 169.254.169.254
+// metadata service, CGNAT, documentation, benchmarking, AS112, AMT,
+// ORCHID, the dummy and SRv6 prefixes, ...), whether or not the registry
+// calls it globally reachable, plus multicast, reserved space, the
+// deprecated site-local fec0::/10, and every IPv6 range that embeds an
+// IPv4 address and could reach a private one through a translator
+// (IPv4-compatible, IPv4-translated ::ffff:0:0:0/96, NAT64, 6to4, Teredo).
 var blockedPrefixes = func() []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range []string{
+		// IPv4 special-purpose registry, multicast, reserved, broadcast.
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-		"192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-		"203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-		"::/96", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32",
-		"2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+		"192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16",
+		"192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+		// IPv6 special-purpose registry and the rest above.
+		"::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64",
+		"2001::/23", "2001:db8::/32", "2002::/16", "2620:4f:8000::/48", "3fff::/20", "5f00::/16",
+		"fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
 	} {
 		out = append(out, netip.MustParsePrefix(s))
 	}
@@ -101,10 +108,8 @@ func CheckWebhookURL(ctx context.Context, r Resolver, field, raw string, allowHT
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return "", fieldErr(field, "must not contain a fragment")
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", fieldErr(field, "has an invalid port")
-		}
+	if err := checkPort(u); err != "" {
+		return "", fieldErr(field, err)
 	}
 	host := strings.ToLower(u.Hostname())
 	var addrs []netip.Addr
@@ -128,6 +133,29 @@ func CheckWebhookURL(ctx context.Context, r Resolver, field, raw string, allowHT
 	}
 	u.Host = strings.ToLower(u.Host)
 	return u.String(), nil
+}
+
+// checkPort allows no port, 443, or 1024–65535: ports below 1024 other
+// than 443 are other services' (22, 25, ...), never a webhook's. An empty
+// port ("host:") is refused rather than read as the default.
+func checkPort(u *url.URL) string {
+	host := u.Host
+	if i := strings.LastIndexByte(host, ']'); i >= 0 {
+		host = host[i+1:] // after an IPv6 literal
+	}
+	if !strings.Contains(host, ":") {
+		return ""
+	}
+	n, err := strconv.Atoi(u.Port())
+	switch {
+	case u.Port() == "":
+		return "has an empty port"
+	case err != nil || n < 1 || n > 65535:
+		return "has an invalid port"
+	case n != 443 && n < 1024:
+		return "port must be 443 or 1024-65535"
+	}
+	return ""
 }
 
 // validHostName accepts DNS names of letters, digits and hyphens whose last
