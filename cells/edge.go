@@ -9,6 +9,7 @@ import (
 	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/edge/accountapi"
+	"github.com/gpubroker/gpubroker/edge/board"
 	"github.com/gpubroker/gpubroker/edge/cache"
 	"github.com/gpubroker/gpubroker/edge/httpx"
 	"github.com/gpubroker/gpubroker/edge/identity"
@@ -154,7 +155,7 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		opsCfg.Events = c.eventsView
 	}
 	status := ops.New(opsCfg)
-	features := []interface{ Routes() []httpx.Route }{offers, api, status}
+	features := []interface{ Routes() []httpx.Route }{offers, api, status, board.New()}
 	if p.hub != nil {
 		push := stream.New(stream.Config{Hub: p.hub, Providers: cfg.Providers, Limits: cfg.StreamLimits, Logger: c.log,
 			Status: func() []stream.ProviderInfo {

@@ -4,7 +4,8 @@
 #  2. unit, property and integration tests with the race detector; a real
 #     nats-server, Redis, OpenBao (Vault API), PostgreSQL and a Kafka KRaft
 #     broker (jars from Maven Central, scripts/kafka.sh) are started for the
-#     integration suites
+#     integration suites, and Chromium with playwright-core is installed for
+#     the board's browser test
 #  3. every fuzz target for FUZZTIME (default 10s)
 # With GPUBROKER_REQUIRE_SERVICES=1 (set by .ci/run) an integration test
 # whose service is missing fails instead of skipping.
@@ -14,8 +15,11 @@ cd "$root"
 
 scripts/lint.sh
 
-# The README test (cmd/gpubroker) runs the README's curl examples against a cell.
+# The README test (cmd/gpubroker) runs the README's curl examples against a cell;
+# the board test drives the live price board in Chromium (playwright-core).
 need_apt curl curl
+scripts/browser.sh install
+export GPUBROKER_TEST_PLAYWRIGHT_DIR=$(scripts/browser.sh dir) GPUBROKER_TEST_CHROMIUM=$(scripts/browser.sh chromium)
 
 # Real services for the integration suites. Tests that stop and restart
 # Redis themselves run their own redis-server binary, installed here; tests

@@ -26,9 +26,10 @@ type runningCell struct {
 	stop            func()
 }
 
-// startCell builds the binary and runs `gpubroker cell`, waiting for its
-// "gpubroker ready" line; stop sends SIGTERM and waits for the exit.
-func startCell(t *testing.T) *runningCell {
+// startCell builds the binary and runs `gpubroker cell` (with env added
+// to the defaults), waiting for its "gpubroker ready" line; stop sends
+// SIGTERM and waits for the exit.
+func startCell(t *testing.T, env ...string) *runningCell {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -41,6 +42,7 @@ func startCell(t *testing.T) *runningCell {
 	cmd := exec.Command(bin, "cell")
 	cmd.Env = append(os.Environ(), "GPUBROKER_HTTP_ADDR=127.0.0.1:0", "GPUBROKER_SIMULATOR_ADDR=127.0.0.1:0",
 		"GPUBROKER_DATA_DIR="+filepath.Join(dir, "data"), "LOG_FORMAT=json", "LOG_LEVEL=info")
+	cmd.Env = append(cmd.Env, env...)
 	c := &runningCell{stdout: &testlog.Buffer{}, stderr: &testlog.Buffer{}}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
