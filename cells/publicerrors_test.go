@@ -43,7 +43,24 @@ func TestFailuresShowPublicReasonsOnly(t *testing.T) {
 			LastErrorKind                            string `json:"last_error_kind"`
 		}
 	}
-	body := fetch(t, base+"/health", &health)
+	// The breaker is known once the edge has a heartbeat from vastai's
+	// worker (the first one can go out before the edge listens).
+	var body string
+	known := func() bool {
+		for _, p := range health.Providers {
+			if p.Name == "vastai" && p.Breaker != "unknown" {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		health.Providers = nil
+		body = fetch(t, base+"/health", &health)
+		if known() || time.Now().After(deadline) {
+			break
+		}
+	}
 	leaks("/health", body)
 	for _, p := range health.Providers {
 		if p.Name != "vastai" {
