@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gpubroker/gpubroker/shared/webhook"
 )
 
 // Webhook URLs from clients: checking never panics, and whatever is
@@ -27,7 +29,7 @@ func FuzzCheckWebhookURL(f *testing.F) {
 		if perr != nil || u.Scheme != "https" || u.User != nil || u.Host == "" {
 			t.Fatalf("%q accepted as %q", raw, got)
 		}
-		if a, err := netip.ParseAddr(u.Hostname()); err == nil && BlockedAddr(a) {
+		if a, err := netip.ParseAddr(u.Hostname()); err == nil && webhook.BlockedAddr(a) {
 			t.Fatalf("%q accepted with a blocked address", raw)
 		}
 		if again, err := CheckWebhookURL(context.Background(), testResolver, "url", got, false); err != nil || again != got {
