@@ -27,6 +27,8 @@ type memStore struct {
 	favorites map[string][]store.Favorite
 	alerts    map[string]store.Alert
 	webhooks  map[string]store.Webhook
+	notes     []store.Notification // oldest first
+	firings   map[store.AlertFiring]bool
 	daily     []store.DailyPrice
 	points    []store.PricePoint
 	lastQuery store.PriceQuery
@@ -418,3 +420,76 @@ func (m *memStore) Ping(context.Context) error {
 }
 
 func (m *memStore) Close() error { return nil }
+
+func (m *memStore) AllAlerts(_ context.Context) ([]store.Alert, error) {
+	if err := m.lock(); err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	out := make([]store.Alert, 0, len(m.alerts))
+	for _, a := range m.alerts {
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (m *memStore) AlertFirings(_ context.Context) ([]store.AlertFiring, error) {
+	if err := m.lock(); err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	var out []store.AlertFiring
+	for f := range m.firings {
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (m *memStore) RecordFiring(_ context.Context, n store.Notification) (bool, error) {
+	if err := m.lock(); err != nil {
+		return false, err
+	}
+	defer m.mu.Unlock()
+	if _, ok := m.alerts[n.AlertID]; !ok {
+		return false, store.ErrNotFound
+	}
+	if slices.ContainsFunc(m.notes, func(x store.Notification) bool { return x.ID == n.ID }) {
+		return false, nil
+	}
+	m.notes = append(m.notes, n)
+	if m.firings == nil {
+		m.firings = map[store.AlertFiring]bool{}
+	}
+	m.firings[store.AlertFiring{AlertID: n.AlertID, OfferID: n.OfferID}] = true
+	return true, nil
+}
+
+func (m *memStore) Rearm(_ context.Context, alertID, offerID string) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	delete(m.firings, store.AlertFiring{AlertID: alertID, OfferID: offerID})
+	return nil
+}
+
+func (m *memStore) ListNotifications(_ context.Context, userID, before string, limit int) ([]store.Notification, error) {
+	if err := m.lock(); err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	var out []store.Notification
+	started := before == ""
+	for i := len(m.notes) - 1; i >= 0 && len(out) < limit; i-- {
+		n := m.notes[i]
+		if n.UserID != userID {
+			continue
+		}
+		if !started {
+			started = n.ID == before
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -111,8 +111,9 @@ func (x *Index) Len() int {
 }
 
 // Evaluate applies one price change: it returns the alerts it fires (in
-// creation order) and re-arms those the offer no longer satisfies.
-func (x *Index) Evaluate(c Change) []Fire {
+// creation order) and the ids of those it re-armed (the offer no longer
+// satisfies them).
+func (x *Index) Evaluate(c Change) (fires []Fire, rearmed []string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var out []Fire
@@ -131,10 +132,43 @@ func (x *Index) Evaluate(c Change) []Fire {
 			}
 		case was: // above the max again, or gone: re-armed
 			delete(x.fired, k)
+			rearmed = append(rearmed, e.a.ID)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Fire) int { return a.Alert.CreatedAt.Compare(b.Alert.CreatedAt) })
+	return out, rearmed
+}
+
+// Has reports whether an alert is indexed.
+func (x *Index) Has(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.byID[id]
+	return ok
+}
+
+// IDs lists the indexed alerts.
+func (x *Index) IDs() []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]string, 0, len(x.byID))
+	for id := range x.byID {
+		out = append(out, id)
+	}
 	return out
+}
+
+// SetFired replaces which (alert, offer) pairs count as fired: the
+// store's record, at start and after a failed write.
+func (x *Index) SetFired(fs []store.AlertFiring) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.fired = make(map[firedKey]struct{}, len(fs))
+	for _, f := range fs {
+		if _, ok := x.byID[f.AlertID]; ok {
+			x.fired[firedKey{f.AlertID, f.OfferID}] = struct{}{}
+		}
+	}
 }
 
 // matches applies the alert's provider and region (keys: the change's

@@ -68,13 +68,13 @@ func TestEvaluate(t *testing.T) {
 		{"provider code region at runpod", Change{OfferID: "o4", Provider: "runpod", GPU: "nvidia-h100-sxm-80gb", Region: "us-east", ProviderRegion: "US-EAST-1", Country: "US", NewPrice: price(1.0)}, "a@o4,dddd@o4"},
 		{"an A100 change reaches only A100 alerts", Change{OfferID: "o5", Provider: "aws", GPU: "nvidia-a100-sxm-80gb", Region: "us-east", Country: "US", NewPrice: price(5)}, "eeeee@o5"},
 	} {
-		if got := ids(x.Evaluate(step.c)); got != step.want {
-			t.Errorf("%s: fired %q, want %q", step.name, got, step.want)
+		if fired, _ := x.Evaluate(step.c); ids(fired) != step.want {
+			t.Errorf("%s: fired %q, want %q", step.name, ids(fired), step.want)
 		}
 	}
 	x.Remove("a")
-	if got := ids(x.Evaluate(h100("o6", price(0.5)))); got != "bb@o6" {
-		t.Errorf("after removing a: %q", got)
+	if fired, _ := x.Evaluate(h100("o6", price(0.5))); ids(fired) != "bb@o6" {
+		t.Errorf("after removing a: %q", ids(fired))
 	}
 	if err := x.Put(alert("z", "acme tensor x9", 1, "", "")); err == nil {
 		t.Error("an alert on no catalog model was indexed")
@@ -145,7 +145,8 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 			if !rapid.Bool().Draw(t, "gone") {
 				c.NewPrice = price(float64(rapid.IntRange(1, 40).Draw(t, "price")) / 10)
 			}
-			got, want := ids(x.Evaluate(c)), strings.Join(ref.evaluate(c), ",")
+			fired, _ := x.Evaluate(c)
+			got, want := ids(fired), strings.Join(ref.evaluate(c), ",")
 			if got != want {
 				t.Fatalf("change %+v: index fired %q, brute force %q", c, got, want)
 			}

@@ -107,7 +107,7 @@ func (c *Cell) startFeed(ctx context.Context) (*feed.Hub, error) {
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { feed.Follow(fctx, bus.JetStream(), c.cfg.Cell, hub, c.log); close(done) }()
-	c.stops = append(c.stops, func(context.Context) error { cancel(); <-done; return nil })
+	c.stops = append(c.stops, func(ctx context.Context) error { cancel(); return awaitStop(ctx, "feed", done) })
 	return hub, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/accounts"
+	"github.com/gpubroker/gpubroker/alerts"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
@@ -69,6 +70,32 @@ func (f syncFetcher) Fetch(ctx context.Context, provider string) ([]shared.Offer
 	return po.Offers, err
 }
 
+// startAlerts runs the cell's price-alert evaluator (one per cell, with
+// the data-sync job: the store's jobs) until the cell stops.
+func (c *Cell) startAlerts(ctx context.Context, db store.Store) error {
+	bus, err := c.eventBus()
+	if err != nil {
+		return err
+	}
+	r := alerts.NewRunner(alerts.RunnerConfig{Cell: c.cfg.Cell, Store: db, JS: bus.JetStream(), Events: bus,
+		Logger: c.log, Metrics: c.Metrics})
+	actx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { r.Run(actx); close(done) }()
+	c.stops = append(c.stops, func(ctx context.Context) error { cancel(); return awaitStop(ctx, "alerts", done) })
+	return nil
+}
+
+// awaitStop waits for a role part's goroutine to end, or for ctx.
+func awaitStop(ctx context.Context, what string, done <-chan struct{}) error {
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s did not stop in time: %w", what, ctx.Err())
+	}
+}
+
 // startSync runs the data-sync job on SyncInterval (when positive), first
 // shortly after start so a fresh demo has history to show, and answers
 // shared.SyncSubject so an external scheduler (Airflow) can run it on
@@ -85,6 +112,9 @@ func (c *Cell) startSync(ctx context.Context) error {
 	offers, ok := db.(store.OfferSync)
 	if !ok {
 		return fmt.Errorf("data sync: the %T store cannot record complete provider answers", db)
+	}
+	if err := c.startAlerts(ctx, db); err != nil {
+		return err
 	}
 	job := &datasync.Job{Fetcher: syncFetcher{src}, Store: offers, Providers: c.cfg.Providers, Logger: c.log}
 	ctx, cancel := context.WithCancel(ctx)

@@ -77,9 +77,15 @@ func startCell(t *testing.T, env ...string) *runningCell {
 			select {
 			case <-done:
 			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-				t.Error("the cell did not stop within 30 s of SIGTERM")
+				// A goroutine dump says where the stop hangs.
+				_ = cmd.Process.Signal(syscall.SIGQUIT)
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					_ = cmd.Process.Kill()
+					<-done
+				}
+				t.Errorf("the cell did not stop within 30 s of SIGTERM; its goroutines:\n%s", tail(c.stderr.String(), 60000))
 			}
 			copied.Wait()
 		})

@@ -62,6 +62,7 @@ const (
 	pathServiceAccounts = "/api/v2/service-accounts"
 	pathFavorites       = "/api/v2/users/favorites"
 	pathAlerts          = "/api/v2/alerts"
+	pathNotifications   = "/api/v2/notifications"
 	pathWebhooks        = "/api/v2/webhooks"
 	pathIntegrations    = "/api/v2/providers/config/integrations"
 	pathPriceHistory    = "/api/v2/analytics/price-history"
@@ -93,6 +94,7 @@ func (a *API) Routes() []httpx.Route {
 			Params: map[string]func(string) bool{"offer_id": accounts.ValidOfferID}, Handler: a.deleteFavorite()},
 
 		{Method: "GET", Path: pathAlerts, Name: "alerts", Scope: accounts.ScopeAlertsRead, Handler: a.listAlerts()},
+		{Method: "GET", Path: pathNotifications, Name: "notifications", Scope: accounts.ScopeAlertsRead, Handler: a.listNotifications()},
 		{Method: "POST", Path: pathAlerts, Name: "alerts", Scope: accounts.ScopeAlertsWrite, Handler: a.createAlert()},
 		{Method: "DELETE", Path: pathAlerts + "/{id}", Name: "alerts", Scope: accounts.ScopeAlertsWrite, Params: id, Handler: a.deleteAlert()},
 

@@ -82,6 +82,41 @@ func (a *API) listAlerts() func(*httpx.Request) {
 	})
 }
 
+type notificationJSON struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	AlertID   string    `json:"alert_id"`
+	OfferID   string    `json:"offer_id"`
+	Provider  string    `json:"provider"`
+	GPU       string    `json:"gpu"`
+	Region    string    `json:"region"`
+	Price     float64   `json:"price"`
+	MaxPrice  float64   `json:"max_price"`
+	EventID   string    `json:"event_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *API) listNotifications() func(*httpx.Request) {
+	type page struct {
+		Notifications []notificationJSON `json:"notifications"`
+		NextCursor    *string            `json:"next_cursor"`
+	}
+	sp := spec{status: fasthttp.StatusOK, query: []string{"cursor", "limit"}}
+	return endpoint(a, sp, func(c *call, _ none) (page, error) {
+		args := c.r.QueryArgs()
+		p, err := a.cfg.Accounts.ListNotifications(c.ctx, c.p, string(args.Peek("cursor")), string(args.Peek("limit")))
+		out := page{Notifications: make([]notificationJSON, len(p.Items))}
+		for i, n := range p.Items {
+			out.Notifications[i] = notificationJSON{n.ID, n.Kind, n.AlertID, n.OfferID, n.Provider, n.GPU, n.Region, n.Price,
+				n.MaxPrice, n.EventID, n.CreatedAt.UTC()}
+		}
+		if p.Next != "" {
+			out.NextCursor = &p.Next
+		}
+		return out, err
+	})
+}
+
 func (a *API) deleteAlert() func(*httpx.Request) {
 	return endpoint(a, spec{status: fasthttp.StatusNoContent}, func(c *call, _ none) (none, error) {
 		return none{}, a.cfg.Accounts.DeleteAlert(c.ctx, c.p, c.r.Param("id"))

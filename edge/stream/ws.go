@@ -160,7 +160,7 @@ func (w *wsConn) cut() {
 // credential, else its rate-limit identity.
 func ownerOf(id httpx.Identity) string {
 	if id.UserID != "" {
-		return "user:" + id.UserID
+		return feed.UserOwner(id.UserID)
 	}
 	return id.Key
 }

@@ -89,5 +89,30 @@ type Location struct {
 	GPUCount       float64 `json:"gpu_count,omitempty"`       // GPUs in the offer (fractions for shared GPUs)
 }
 
+// TypeNotification is a notification for one user (an alert that fired),
+// made by the cell's alert evaluator and pushed by the edges to that
+// user's streams. It stays in the cell (the bridge does not carry it).
+const TypeNotification = "notification"
+
+// Notification is one user's notification. Its event_id is the
+// notification's id, derived from what fired, so a redelivered price
+// event makes the same event (JetStream drops the duplicate).
+type Notification struct {
+	Header
+	UserID       string  `json:"user_id"`
+	Kind         string  `json:"kind"` // price_alert
+	AlertID      string  `json:"alert_id"`
+	OfferID      string  `json:"offer_id"`
+	Provider     string  `json:"provider"`
+	GPU          string  `json:"gpu"`
+	Region       string  `json:"region"`
+	Price        float64 `json:"price"`
+	MaxPrice     float64 `json:"max_price"`
+	PriceEventID string  `json:"price_event_id"`
+}
+
+// Key is the user.
+func (e Notification) Key() string { return e.UserID }
+
 // Price returns a pointer to p, for PriceUpdate's optional prices.
 func Price(p float64) *float64 { return &p }

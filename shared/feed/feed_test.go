@@ -306,3 +306,34 @@ func FuzzParseChannel(f *testing.F) {
 		}
 	})
 }
+
+// A notification reaches its user's subscribers only, whatever their
+// channels or filters, and is replayed to that user on resume.
+func TestAlertToOwner(t *testing.T) {
+	h := NewHub(Config{})
+	mine := h.Subscribe(Options{Owner: UserOwner("u1")})
+	mineSSE := h.Subscribe(Options{Owner: UserOwner("u1"), Filter: func(*Update) bool { return false }})
+	other := h.Subscribe(Options{Owner: UserOwner("u2")})
+	other.Add(mustChannel(t, "price_updates"))
+	e := events.Notification{Header: events.NewHeader(events.TypeNotification, "t", time.Now()), UserID: "u1", Kind: "price_alert",
+		AlertID: "a1", OfferID: "vastai:1", Provider: "vastai", GPU: "nvidia-h100-sxm-80gb", Price: 1.5, MaxPrice: 2}
+	b, _ := json.Marshal(e)
+	h.Publish(mustDecode(t, 1, events.TypeNotification, b))
+	if pending(mine) != 1 || pending(mineSSE) != 1 || pending(other) != 0 {
+		t.Fatalf("mine %d, mine (SSE) %d, other %d", pending(mine), pending(mineSSE), pending(other))
+	}
+	ups, _ := next(t, mine)
+	var f map[string]any
+	if err := json.Unmarshal(ups[0].Frame, &f); err != nil || f["type"] != "alert" || f["alert_id"] != "a1" || f["price"] != 1.5 {
+		t.Fatalf("alert frame %s", ups[0].Frame)
+	}
+	mine.Park("tok")
+	from := uint64(0)
+	r, complete, err := h.Resume("tok", UserOwner("u1"), "", &from)
+	if err != nil || !complete {
+		t.Fatalf("resume: %v %v", complete, err)
+	}
+	if ups, _ := next(t, r); len(ups) != 1 || ups[0].Kind != KindAlert {
+		t.Fatalf("replayed %v", ups)
+	}
+}

@@ -110,6 +110,15 @@ func (h *Hub) Publish(u Update) {
 		return
 	}
 	now := h.cfg.Now()
+	if up.Owner != "" { // one user's: their subscribers only
+		for s := range h.owners[up.Owner] {
+			s.lastSeq = up.Seq
+			s.enqueue(up, now)
+		}
+		h.mu.Unlock()
+		h.m.updates.Inc()
+		return
+	}
 	for _, k := range up.Keys {
 		for s := range h.index[k] {
 			if s.lastSeq != up.Seq && s.wants(up) {

@@ -162,6 +162,13 @@ func (s *Subscriber) replayLocked(after uint64) (complete bool) {
 		}
 	}
 	return h.ring.after(after, func(u *Update) {
+		if u.Owner != "" {
+			if u.Owner == s.opts.Owner {
+				s.lastSeq = u.Seq
+				s.enqueue(u, now)
+			}
+			return
+		}
 		if s.opts.Filter == nil && !slices.ContainsFunc(u.Keys, func(k string) bool { return keys[k] }) || !s.wants(u) {
 			return
 		}

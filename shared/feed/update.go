@@ -14,6 +14,7 @@ const (
 	KindPrice        = "price_update"
 	KindHealth       = "health_update"
 	KindAvailability = "availability_update"
+	KindAlert        = "alert"
 )
 
 // Update is one event as pushed: what the index routes it by, and the
@@ -30,8 +31,14 @@ type Update struct {
 	// GPU count); nil when either is unknown.
 	PerGPU *float64
 	Keys   []string // the channel keys it is routed by
-	Frame  []byte   // JSON object, one line
+	// Owner, when set, is the one subscriber owner the update is for (an
+	// alert): it skips channels and filters.
+	Owner string
+	Frame []byte // JSON object, one line
 }
+
+// UserOwner is the Options.Owner of a user's subscribers.
+func UserOwner(userID string) string { return "user:" + userID }
 
 // priceFrame and the others are the frames clients receive; field names
 // are the protocol (docs/streams.md).
@@ -64,6 +71,20 @@ type availabilityFrame struct {
 	Availability string           `json:"availability"`
 	Old          string           `json:"old_availability"`
 	Timestamp    events.Timestamp `json:"timestamp"`
+}
+
+type alertFrame struct {
+	Type           string           `json:"type"`
+	Seq            uint64           `json:"seq"`
+	NotificationID string           `json:"notification_id"`
+	AlertID        string           `json:"alert_id"`
+	OfferID        string           `json:"offer_id"`
+	Provider       string           `json:"provider"`
+	GPU            string           `json:"gpu"`
+	Region         string           `json:"region"`
+	Price          float64          `json:"price"`
+	MaxPrice       float64          `json:"max_price"`
+	Timestamp      events.Timestamp `json:"timestamp"`
 }
 
 type healthFrame struct {
@@ -124,6 +145,18 @@ func Decode(seq uint64, typ string, body []byte) (u Update, ok bool, err error) 
 		u.Keys = []string{"health_status", "provider:" + e.Provider}
 		u.Frame, err = json.Marshal(healthFrame{Type: KindHealth, Seq: seq, EventID: e.EventID, Provider: e.Provider,
 			Healthy: healthy, Event: e.Event, Reason: e.Reason, Timestamp: e.Timestamp})
+	case events.TypeNotification:
+		var e events.Notification
+		if err := json.Unmarshal(body, &e); err != nil {
+			return u, false, fmt.Errorf("feed: event body: %w", err)
+		}
+		if e.EventID == "" || e.UserID == "" {
+			return u, false, fmt.Errorf("feed: notification without event_id or user_id")
+		}
+		u.EventID, u.Kind, u.Provider, u.OfferID, u.GPU, u.Owner = e.EventID, KindAlert, e.Provider, e.OfferID, e.GPU, UserOwner(e.UserID)
+		u.Frame, err = json.Marshal(alertFrame{Type: KindAlert, Seq: seq, NotificationID: e.EventID, AlertID: e.AlertID,
+			OfferID: e.OfferID, Provider: e.Provider, GPU: e.GPU, Region: e.Region, Price: e.Price, MaxPrice: e.MaxPrice,
+			Timestamp: e.Timestamp})
 	default:
 		return u, false, nil
 	}

@@ -94,6 +94,26 @@ type Alert struct {
 	CreatedAt time.Time
 }
 
+// Notification is something that happened for a user: one of their price
+// alerts fired for an offer.
+type Notification struct {
+	ID        string // derived from the firing, so a redelivered event makes the same one
+	UserID    string
+	Kind      string // "price_alert"
+	AlertID   string
+	OfferID   string
+	Provider  string
+	GPU       string
+	Region    string
+	Price     float64 // the offer's price when it fired (instance USD/hour)
+	MaxPrice  float64 // the alert's threshold
+	EventID   string  // the price_update that set it off
+	CreatedAt time.Time
+}
+
+// AlertFiring is an (alert, offer) pair that fired and has not re-armed.
+type AlertFiring struct{ AlertID, OfferID string }
+
 // Webhook receives events for a user, signed with HMAC-SHA256 using Secret.
 // The secret is returned once at creation and never listed afterwards.
 type Webhook struct {
@@ -233,6 +253,26 @@ type Owned interface {
 	DeleteWebhook(ctx context.Context, userID, id string) error
 }
 
+// Alerting is what the alert evaluator keeps: every alert, which have
+// fired for which offers, and the notifications firing made.
+type Alerting interface {
+	// AllAlerts lists every user's alerts.
+	AllAlerts(ctx context.Context) ([]Alert, error)
+	// AlertFirings lists the pairs that fired and have not re-armed.
+	AlertFirings(ctx context.Context) ([]AlertFiring, error)
+	// RecordFiring stores n and marks its (alert, offer) as fired, in one
+	// step; created is false when a notification with n's ID exists
+	// already (a redelivered event), and then nothing changes. An alert
+	// deleted meanwhile is ErrNotFound.
+	RecordFiring(ctx context.Context, n Notification) (created bool, err error)
+	// Rearm forgets that alertID fired for offerID.
+	Rearm(ctx context.Context, alertID, offerID string) error
+	// ListNotifications returns up to limit of userID's notifications,
+	// newest first, starting after the one with id before ("" from the
+	// newest).
+	ListNotifications(ctx context.Context, userID, before string, limit int) ([]Notification, error)
+}
+
 // Prices stores the offer catalog and its price history.
 type Prices interface {
 	// UpsertOffers stores the current offers and, for every offer whose
@@ -268,6 +308,7 @@ type Store interface {
 	Users
 	Credentials
 	Owned
+	Alerting
 	Prices
 	// Ping reports whether the backing database answers.
 	Ping(ctx context.Context) error

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ServiceAccountOwnership", testServiceAccountOwnership},
 		{"Favorites", testFavorites},
 		{"Alerts", testAlerts},
+		{"Alerting", testAlerting},
 		{"Webhooks", testWebhooks},
 		{"Isolation", testIsolation},
 		{"UpsertOffers", testUpsertOffers},
