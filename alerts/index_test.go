@@ -72,6 +72,9 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("%s: fired %q, want %q", step.name, ids(fired), step.want)
 		}
 	}
+	if _, rearmed := x.Evaluate(h100("o2", price(9))); strings.Join(rearmed, ",") != "a,bb" {
+		t.Errorf("o2 above every max re-armed %v, want a,bb", rearmed)
+	}
 	x.Remove("a")
 	if fired, _ := x.Evaluate(h100("o6", price(0.5))); ids(fired) != "bb@o6" {
 		t.Errorf("after removing a: %q", ids(fired))
