@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge/identity"
@@ -51,10 +52,23 @@ func TestIntegrationKeysAreChecked(t *testing.T) {
 	var h struct {
 		Providers []struct{ Name, Status, Breaker string }
 	}
-	call(t, "GET", base+"/health", nil, &h)
-	for _, p := range h.Providers {
-		if p.Name == "lambda" && p.Breaker != "closed" {
-			t.Fatalf("lambda after a rejected user key: %+v", p)
+	// The breaker is known once the edge has lambda's worker's first
+	// heartbeat (the first one can go out before the edge listens).
+	lambda := func() (p struct{ Name, Status, Breaker string }) {
+		h.Providers = nil
+		call(t, "GET", base+"/health", nil, &h)
+		for _, x := range h.Providers {
+			if x.Name == "lambda" {
+				p = x
+			}
 		}
+		return p
+	}
+	p := lambda()
+	for deadline := time.Now().Add(15 * time.Second); p.Breaker == "unknown" && time.Now().Before(deadline); p = lambda() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if p.Breaker != "closed" {
+		t.Fatalf("lambda after a rejected user key: %+v", p)
 	}
 }
