@@ -10,20 +10,11 @@ import (
 
 // AllAlerts lists every user's alerts, oldest first.
 func (s *Store) AllAlerts(ctx context.Context) ([]store.Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, user_id, gpu_type, max_price, region, provider, created_at
-		FROM alerts ORDER BY created_at, id`)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+alertColumns+" FROM alerts ORDER BY created_at, id")
 	if err != nil {
 		return nil, wrap("all alerts", err)
 	}
-	alerts, err := collect(rows, func(r scanner) (store.Alert, error) {
-		var (
-			a       store.Alert
-			created int64
-		)
-		err := r.Scan(&a.ID, &a.UserID, &a.GPUType, &a.MaxPrice, &a.Region, &a.Provider, &created)
-		a.CreatedAt = fromMicros(created)
-		return a, err
-	})
+	alerts, err := collect(rows, scanAlert)
 	return alerts, wrap("all alerts", err)
 }
 

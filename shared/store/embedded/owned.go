@@ -52,21 +52,25 @@ func (s *Store) CreateAlert(ctx context.Context, a store.Alert) error {
 
 // ListAlerts returns a user's alerts, oldest first.
 func (s *Store) ListAlerts(ctx context.Context, userID string) ([]store.Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, user_id, gpu_type, max_price, region, provider, created_at
-		FROM alerts WHERE user_id = ? ORDER BY created_at, id`, userID)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE user_id = ? ORDER BY created_at, id", userID)
 	if err != nil {
 		return nil, wrap("list alerts", err)
 	}
-	alerts, err := collect(rows, func(r scanner) (store.Alert, error) {
-		var (
-			a       store.Alert
-			created int64
-		)
-		err := r.Scan(&a.ID, &a.UserID, &a.GPUType, &a.MaxPrice, &a.Region, &a.Provider, &created)
-		a.CreatedAt = fromMicros(created)
-		return a, err
-	})
+	alerts, err := collect(rows, scanAlert)
 	return alerts, wrap("list alerts", err)
+}
+
+// alertColumns are what scanAlert reads, in its order.
+const alertColumns = "id, user_id, gpu_type, max_price, region, provider, created_at"
+
+func scanAlert(r scanner) (store.Alert, error) {
+	var (
+		a       store.Alert
+		created int64
+	)
+	err := r.Scan(&a.ID, &a.UserID, &a.GPUType, &a.MaxPrice, &a.Region, &a.Provider, &created)
+	a.CreatedAt = fromMicros(created)
+	return a, err
 }
 
 // DeleteAlert removes one of a user's alerts.

@@ -11,17 +11,11 @@ import (
 
 // AllAlerts lists every user's alerts, oldest first.
 func (s *Store) AllAlerts(ctx context.Context) ([]store.Alert, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, user_id, gpu_type, max_price, region, provider, created_at
-		FROM alerts ORDER BY created_at, id`)
+	rows, err := s.pool.Query(ctx, "SELECT "+alertColumns+" FROM alerts ORDER BY created_at, id")
 	if err != nil {
 		return nil, wrap("all alerts", err)
 	}
-	alerts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Alert, error) {
-		var a store.Alert
-		err := row.Scan(&a.ID, &a.UserID, &a.GPUType, &a.MaxPrice, &a.Region, &a.Provider, &a.CreatedAt)
-		a.CreatedAt = a.CreatedAt.UTC()
-		return a, err
-	})
+	alerts, err := pgx.CollectRows(rows, scanAlert)
 	return alerts, wrap("all alerts", err)
 }
 

@@ -51,18 +51,22 @@ func (s *Store) CreateAlert(ctx context.Context, a store.Alert) error {
 
 // ListAlerts returns a user's alerts, oldest first.
 func (s *Store) ListAlerts(ctx context.Context, userID string) ([]store.Alert, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, user_id, gpu_type, max_price, region, provider, created_at
-		FROM alerts WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	rows, err := s.pool.Query(ctx, "SELECT "+alertColumns+" FROM alerts WHERE user_id = $1 ORDER BY created_at, id", userID)
 	if err != nil {
 		return nil, wrap("list alerts", err)
 	}
-	alerts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Alert, error) {
-		var a store.Alert
-		err := row.Scan(&a.ID, &a.UserID, &a.GPUType, &a.MaxPrice, &a.Region, &a.Provider, &a.CreatedAt)
-		a.CreatedAt = a.CreatedAt.UTC()
-		return a, err
-	})
+	alerts, err := pgx.CollectRows(rows, scanAlert)
 	return alerts, wrap("list alerts", err)
+}
+
+// alertColumns are what scanAlert reads, in its order.
+const alertColumns = "id, user_id, gpu_type, max_price, region, provider, created_at"
+
+func scanAlert(row pgx.CollectableRow) (store.Alert, error) {
+	var a store.Alert
+	err := row.Scan(&a.ID, &a.UserID, &a.GPUType, &a.MaxPrice, &a.Region, &a.Provider, &a.CreatedAt)
+	a.CreatedAt = a.CreatedAt.UTC()
+	return a, err
 }
 
 // DeleteAlert removes one of a user's alerts.
