@@ -54,8 +54,7 @@ func addParam(vals map[string][]string, key, v string) *httpx.Error {
 		}
 		vals[key] = []string{v}
 	default:
-		return &httpx.Error{Status: fasthttp.StatusBadRequest, Code: httpx.CodeUnknownParameter, Field: key,
-			Message: "unknown query parameter " + strconv.Quote(key)}
+		return httpx.UnknownParam(key)
 	}
 	return nil
 }

@@ -102,8 +102,7 @@ func (s *Service) parseSSEQuery(args *fasthttp.Args) (*sseFilter, uint64, *httpx
 			}
 			after = n
 		default:
-			return nil, 0, &httpx.Error{Status: fasthttp.StatusBadRequest, Code: httpx.CodeUnknownParameter, Field: key,
-				Message: "unknown query parameter " + strconv.Quote(key)}
+			return nil, 0, httpx.UnknownParam(key)
 		}
 	}
 	if f.min > f.max {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"github.com/valyala/fasthttp"
 
 	"github.com/gpubroker/gpubroker/edge/httpx"
 	"github.com/gpubroker/gpubroker/shared"
@@ -63,8 +62,7 @@ func (s *Service) serveWS(r *httpx.Request, st *httpx.Stream) {
 			}
 			lastSeen = &n
 		default:
-			httpx.WriteError(r.RequestCtx, &httpx.Error{Status: fasthttp.StatusBadRequest, Code: httpx.CodeUnknownParameter,
-				Field: string(k), Message: "unknown query parameter " + strconv.Quote(string(k))})
+			httpx.WriteError(r.RequestCtx, httpx.UnknownParam(string(k)))
 			return
 		}
 	}
