@@ -138,6 +138,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	if err := s.srv.ShutdownWithContext(sctx); err != nil {
 		return fmt.Errorf("edge: draining: %w", err)
 	}
+	// A shutdown that lands before fasthttp's Serve has registered l
+	// closes nothing and leaves Serve accepting forever; closing l here
+	// ends it either way (a second close only reports net.ErrClosed).
+	_ = l.Close()
 	return <-errc
 }
 

@@ -58,6 +58,31 @@ func TestRequestIDs(t *testing.T) {
 	}
 }
 
+// A stop that lands the moment serving starts (SIGTERM right after the
+// ready line) must still end Serve: fasthttp's Shutdown alone misses a
+// listener its Serve has not registered yet.
+func TestServeStopsWhenCancelledAtOnce(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		s := newTestServer(t, Config{})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(ctx, ln, time.Second) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("run %d: Serve still running 10 s after its context was cancelled", i)
+		}
+	}
+}
+
 // Oversized bodies are refused by fasthttp before the handler runs; the
 // answer must still be the JSON error shape.
 func TestBodyTooLarge(t *testing.T) {
