@@ -493,3 +493,44 @@ func (m *memStore) ListNotifications(_ context.Context, userID, before string, l
 	}
 	return out, nil
 }
+
+// The delivery side of webhooks is the delivery worker's; these tests use
+// only ListDeliveries (empty) and DisableWebhook (to set up a disabled one).
+func (m *memStore) ActiveWebhooks(context.Context) ([]store.Webhook, error) {
+	return nil, errors.New("memStore: not used by these tests")
+}
+
+func (m *memStore) WebhookByID(context.Context, string) (store.Webhook, error) {
+	return store.Webhook{}, errors.New("memStore: not used by these tests")
+}
+
+func (m *memStore) DisableWebhook(_ context.Context, id string, at time.Time, reason string) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	w, ok := m.webhooks[id]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if w.DisabledAt.IsZero() {
+		w.DisabledAt, w.DisabledReason = at, reason
+		m.webhooks[id] = w
+	}
+	return nil
+}
+
+func (m *memStore) RecordAttempt(context.Context, store.WebhookDelivery, store.DeliveryAttempt) error {
+	return errors.New("memStore: not used by these tests")
+}
+
+func (m *memStore) ListDeliveries(_ context.Context, userID, webhookID, _ string, _ int) ([]store.WebhookDelivery, error) {
+	if err := m.lock(); err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	if w, ok := m.webhooks[webhookID]; !ok || w.UserID != userID {
+		return nil, store.ErrNotFound
+	}
+	return nil, nil
+}

@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/gpubroker/gpubroker/shared/store"
 )
@@ -21,13 +20,9 @@ func (s *Service) ListNotifications(ctx context.Context, p Principal, cursor, li
 	if err := p.allow(ScopeAlertsRead); err != nil {
 		return NotificationPage{}, err
 	}
-	n := 50
-	if limit != "" {
-		v, err := strconv.Atoi(limit)
-		if err != nil || v < 1 || v > 100 {
-			return NotificationPage{}, fieldErr("limit", "must be a whole number from 1 to 100")
-		}
-		n = v
+	n, err := pageSize(limit, 50)
+	if err != nil {
+		return NotificationPage{}, err
 	}
 	if len(cursor) > 64 {
 		return NotificationPage{}, fieldErr("cursor", "is not a cursor from this endpoint")

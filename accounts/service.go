@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/edge/ratelimit"
+	"github.com/gpubroker/gpubroker/shared/events"
 	"github.com/gpubroker/gpubroker/shared/store"
 )
 
@@ -45,8 +46,19 @@ type Config struct {
 	// Offers tells whether an offer id is listed right now, so a favorite
 	// cannot name an offer that does not exist; nil skips the check.
 	Offers OfferLister
+	// Queue takes webhook test deliveries (in a cell: its JetStream
+	// stream, read by the delivery worker); nil answers that delivery is
+	// unavailable here.
+	Queue Queue
+	// Cell names the stream test deliveries go to.
+	Cell   string
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Queue stores events durably before returning (eventbus.Storer).
+type Queue interface {
+	Store(ctx context.Context, evs ...events.Event) error
 }
 
 // OfferLister looks offers up (in a cell: the edge's search, through its

@@ -7,13 +7,14 @@ import (
 	"strconv"
 
 	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/shared/webhook"
 )
 
 // Webhook events.
 const (
-	EventPriceChange    = "price_change"
-	EventPriceAlert     = "price_alert"
-	EventProviderHealth = "provider_health"
+	EventPriceChange    = webhook.EventPriceChange
+	EventPriceAlert     = webhook.EventPriceAlert
+	EventProviderHealth = webhook.EventProviderHealth
 )
 
 // WebhookEvents lists every event a webhook may subscribe to.

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpubroker/gpubroker/accounts"
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
 	"github.com/gpubroker/gpubroker/edge/identity"
 	"github.com/gpubroker/gpubroker/edge/stream"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
+	"github.com/gpubroker/gpubroker/webhooks"
 )
 
 // Config is everything a cell's roles are configured with. FromEnv fills it
@@ -76,8 +78,15 @@ type Config struct {
 	DataDir     string
 	// JWTPrivateKey signs access tokens; nil loads or creates one in DataDir.
 	JWTPrivateKey ed25519.PrivateKey
-	// Development allows http:// webhook URLs.
+	// Development allows http:// webhook URLs and deliveries to loopback
+	// receivers.
 	Development bool
+	// WebhookResolver resolves webhook hosts at registration and
+	// WebhookSender makes delivery attempts; nil: DNS and a sender that
+	// refuses private destinations. Tests set both, their receivers
+	// listening on loopback.
+	WebhookResolver accounts.Resolver
+	WebhookSender   webhooks.Sender
 	// SyncInterval is how often the data-sync job records offers and price
 	// history (default 1 h; 0 disables it in this process).
 	SyncInterval time.Duration

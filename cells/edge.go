@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/gpubroker/gpubroker/accounts"
 	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/edge"
@@ -18,6 +20,7 @@ import (
 	"github.com/gpubroker/gpubroker/edge/search"
 	"github.com/gpubroker/gpubroker/edge/stream"
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
 	"github.com/gpubroker/gpubroker/shared/feed"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/workers/client"
@@ -46,7 +49,12 @@ func (c *Cell) startEdge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	parts := edgeParts{source: src, checker: src, keys: keys, db: db, issuer: issuer, hub: hub,
+	// Test deliveries are stored in the stream before the edge answers.
+	js, err := jetstream.New(c.nc)
+	if err != nil {
+		return fmt.Errorf("edge: jetstream: %w", err)
+	}
+	parts := edgeParts{source: src, checker: src, keys: keys, db: db, issuer: issuer, hub: hub, queue: eventbus.Storer{JS: js},
 		limiter: ratelimit.Config{OnRedisError: c.redisErrorLogger("rate limiter")}}
 	if c.cfg.RedisURL != "" {
 		rdb, err := openRedis(c.cfg.RedisURL)
@@ -93,6 +101,7 @@ type edgeParts struct {
 	loginLimiter *ratelimit.Limiter // nil: in-process
 	l1           cache.L1           // nil: no shared cache tier
 	hub          *feed.Hub          // nil: no push routes
+	queue        accounts.Queue     // nil: test deliveries answer 503
 }
 
 // startFeed makes the edge's live view of the cell's events, following the
@@ -139,7 +148,8 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 	var svc *accounts.Service
 	if p.db != nil {
 		svc, err = accounts.New(accounts.Config{Store: p.db, Issuer: p.issuer, LoginLimiter: p.loginLimiter,
-			AllowHTTPWebhooks: cfg.Development, Offers: offers, Logger: c.log})
+			AllowHTTPWebhooks: cfg.Development, Resolver: cfg.WebhookResolver, Queue: p.queue, Cell: cfg.Cell, Offers: offers,
+			Logger: c.log})
 		if err != nil {
 			return nil, closeParts, fmt.Errorf("accounts: %w", err)
 		}

@@ -3,9 +3,13 @@ package cells
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gpubroker/gpubroker/accounts"
 	"github.com/gpubroker/gpubroker/alerts"
@@ -13,6 +17,8 @@ import (
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/store/embedded"
 	"github.com/gpubroker/gpubroker/shared/store/pgstore"
+	"github.com/gpubroker/gpubroker/shared/webhook"
+	"github.com/gpubroker/gpubroker/webhooks"
 	"github.com/gpubroker/gpubroker/workers/client"
 	"github.com/gpubroker/gpubroker/workers/datasync"
 )
@@ -86,6 +92,41 @@ func (c *Cell) startAlerts(ctx context.Context, db store.Store) error {
 	return nil
 }
 
+// startWebhooks runs the webhook dispatcher and delivery worker on the
+// cell's stream. Their client has none of the bus's async handlers: they
+// wait for each publish themselves.
+func (c *Cell) startWebhooks(ctx context.Context, db store.Store) error {
+	if _, err := c.eventBus(); err != nil { // the stream exists before they read it
+		return err
+	}
+	js, err := jetstream.New(c.nc)
+	if err != nil {
+		return fmt.Errorf("webhooks: %w", err)
+	}
+	sender := c.cfg.WebhookSender
+	if sender == nil {
+		sc := webhook.SenderConfig{}
+		if c.cfg.Development { // a receiver on the developer's machine
+			sc.Blocked = func(a netip.Addr) bool { return !a.Unmap().IsLoopback() && webhook.BlockedAddr(a) }
+		}
+		sender = webhook.NewSender(sc)
+	}
+	d := webhooks.NewDispatcher(webhooks.DispatcherConfig{Cell: c.cfg.Cell, Store: db, JS: js, Logger: c.log, Metrics: c.Metrics})
+	v := webhooks.NewDeliverer(webhooks.DelivererConfig{Cell: c.cfg.Cell, Store: db, JS: js, Sender: sender, Logger: c.log,
+		Metrics: c.Metrics})
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		var wg sync.WaitGroup
+		wg.Go(func() { d.Run(wctx) })
+		wg.Go(func() { v.Run(wctx) })
+		wg.Wait()
+		close(done)
+	}()
+	c.stops = append(c.stops, func(ctx context.Context) error { cancel(); return awaitStop(ctx, "webhooks", done) })
+	return nil
+}
+
 // awaitStop waits for a role part's goroutine to end, or for ctx.
 func awaitStop(ctx context.Context, what string, done <-chan struct{}) error {
 	select {
@@ -114,6 +155,9 @@ func (c *Cell) startSync(ctx context.Context) error {
 		return fmt.Errorf("data sync: the %T store cannot record complete provider answers", db)
 	}
 	if err := c.startAlerts(ctx, db); err != nil {
+		return err
+	}
+	if err := c.startWebhooks(ctx, db); err != nil {
 		return err
 	}
 	job := &datasync.Job{Fetcher: syncFetcher{src}, Store: offers, Providers: c.cfg.Providers, Logger: c.log}

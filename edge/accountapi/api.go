@@ -101,6 +101,10 @@ func (a *API) Routes() []httpx.Route {
 		{Method: "GET", Path: pathWebhooks, Name: "webhooks", Scope: accounts.ScopeWebhooksRead, Handler: a.listWebhooks()},
 		{Method: "POST", Path: pathWebhooks, Name: "webhooks", Scope: accounts.ScopeWebhooksWrite, Handler: a.createWebhook()},
 		{Method: "DELETE", Path: pathWebhooks + "/{id}", Name: "webhooks", Scope: accounts.ScopeWebhooksWrite, Params: id, Handler: a.deleteWebhook()},
+		{Method: "GET", Path: pathWebhooks + "/{id}/deliveries", Name: "webhook_deliveries", Scope: accounts.ScopeWebhooksRead, Params: id,
+			Handler: a.listDeliveries()},
+		{Method: "POST", Path: pathWebhooks + "/{id}/test", Name: "webhook_test", Scope: accounts.ScopeWebhooksWrite, Params: id,
+			Handler: a.testWebhook()},
 
 		{Method: "GET", Path: pathIntegrations, Name: "integrations", Scope: accounts.ScopeIntegrationsRead, Handler: a.listIntegrations},
 		{Method: "POST", Path: pathIntegrations, Name: "integrations", Scope: accounts.ScopeIntegrationsWrite, Handler: a.putIntegration},

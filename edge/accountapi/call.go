@@ -109,6 +109,11 @@ func (a *API) fail(r *httpx.Request, err error) {
 		httpx.WriteError(r.RequestCtx, &httpx.Error{Status: fasthttp.StatusForbidden, Code: httpx.CodeForbidden, Message: forbid.Reason})
 	case errors.Is(err, accounts.ErrNotFound):
 		httpx.WriteError(r.RequestCtx, httpx.NotFound("no such resource"))
+	case errors.Is(err, accounts.ErrWebhookDisabled):
+		httpx.WriteError(r.RequestCtx, &httpx.Error{Status: fasthttp.StatusConflict, Code: httpx.CodeConflict, Message: err.Error()})
+	case errors.Is(err, accounts.ErrDeliveryUnavailable):
+		r.Response.Header.Set("Retry-After", "5")
+		httpx.WriteError(r.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: httpx.CodeStoreUnavailable, Message: err.Error()})
 	case errors.Is(err, accounts.ErrConflict):
 		httpx.WriteError(r.RequestCtx, &httpx.Error{Status: fasthttp.StatusConflict, Code: httpx.CodeConflict, Message: "already exists"})
 	case errors.As(err, &locked):

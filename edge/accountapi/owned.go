@@ -7,6 +7,8 @@ import (
 
 	"github.com/gpubroker/gpubroker/accounts"
 	"github.com/gpubroker/gpubroker/edge/httpx"
+	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/shared/webhook"
 )
 
 type favoriteBody struct {
@@ -133,6 +135,20 @@ type webhookJSON struct {
 	URL       string    `json:"url"`
 	Events    []string  `json:"events"`
 	CreatedAt time.Time `json:"created_at"`
+	// Status is "active", or "disabled" once the receiver answered 410
+	// Gone (when DisabledAt and DisabledReason say so).
+	Status         string     `json:"status"`
+	DisabledAt     *time.Time `json:"disabled_at,omitempty"`
+	DisabledReason string     `json:"disabled_reason,omitempty"`
+}
+
+func newWebhookView(w store.Webhook) webhookJSON {
+	out := webhookJSON{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt.UTC(), Status: "active"}
+	if !w.DisabledAt.IsZero() {
+		at := w.DisabledAt.UTC()
+		out.Status, out.DisabledAt, out.DisabledReason = "disabled", &at, w.DisabledReason
+	}
+	return out
 }
 
 // newWebhookJSON is a webhook as registered: the only time its signing
@@ -145,7 +161,7 @@ type newWebhookJSON struct {
 func (a *API) createWebhook() func(*httpx.Request) {
 	return endpoint(a, spec{status: fasthttp.StatusCreated, noStore: true}, func(c *call, b webhookBody) (newWebhookJSON, error) {
 		w, err := a.cfg.Accounts.CreateWebhook(c.ctx, c.p, b.URL, b.Events)
-		return newWebhookJSON{webhookJSON{w.ID, w.URL, w.Events, w.CreatedAt}, w.Secret}, err
+		return newWebhookJSON{newWebhookView(w), w.Secret}, err
 	})
 }
 
@@ -157,7 +173,7 @@ func (a *API) listWebhooks() func(*httpx.Request) {
 		ws, err := a.cfg.Accounts.ListWebhooks(c.ctx, c.p)
 		out := make([]webhookJSON, len(ws))
 		for i, w := range ws {
-			out[i] = webhookJSON{w.ID, w.URL, w.Events, w.CreatedAt.UTC()}
+			out[i] = newWebhookView(w)
 		}
 		return list{out}, err
 	})
@@ -166,5 +182,72 @@ func (a *API) listWebhooks() func(*httpx.Request) {
 func (a *API) deleteWebhook() func(*httpx.Request) {
 	return endpoint(a, spec{status: fasthttp.StatusNoContent}, func(c *call, _ none) (none, error) {
 		return none{}, a.cfg.Accounts.DeleteWebhook(c.ctx, c.p, c.r.Param("id"))
+	})
+}
+
+type attemptJSON struct {
+	Attempt int       `json:"attempt"`
+	Status  *int      `json:"status"` // null when no answer came
+	Error   string    `json:"error,omitempty"`
+	At      time.Time `json:"at"`
+	TookMS  float64   `json:"took_ms"`
+}
+
+type deliveryJSON struct {
+	ID            string        `json:"id"`
+	Event         string        `json:"event"`
+	EventID       string        `json:"event_id,omitempty"`
+	State         string        `json:"state"`
+	Attempts      []attemptJSON `json:"attempts"`
+	NextAttemptAt *time.Time    `json:"next_attempt_at"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+}
+
+func newDeliveryView(d store.WebhookDelivery) deliveryJSON {
+	out := deliveryJSON{ID: d.ID, Event: d.Event, EventID: d.EventID, State: d.State, Attempts: make([]attemptJSON, len(d.Attempts)),
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	for i, a := range d.Attempts {
+		out.Attempts[i] = attemptJSON{Attempt: a.N, Error: a.Error, At: a.At.UTC(), TookMS: float64(a.Took.Microseconds()) / 1000}
+		if a.Status != 0 {
+			out.Attempts[i].Status = &a.Status
+		}
+	}
+	if !d.NextAttemptAt.IsZero() {
+		next := d.NextAttemptAt.UTC()
+		out.NextAttemptAt = &next
+	}
+	return out
+}
+
+func (a *API) listDeliveries() func(*httpx.Request) {
+	type page struct {
+		Deliveries []deliveryJSON `json:"deliveries"`
+		NextCursor *string        `json:"next_cursor"`
+	}
+	sp := spec{status: fasthttp.StatusOK, query: []string{"cursor", "limit"}}
+	return endpoint(a, sp, func(c *call, _ none) (page, error) {
+		args := c.r.QueryArgs()
+		p, err := a.cfg.Accounts.ListDeliveries(c.ctx, c.p, c.r.Param("id"), string(args.Peek("cursor")), string(args.Peek("limit")))
+		out := page{Deliveries: make([]deliveryJSON, len(p.Items))}
+		for i, d := range p.Items {
+			out.Deliveries[i] = newDeliveryView(d)
+		}
+		if p.Next != "" {
+			out.NextCursor = &p.Next
+		}
+		return out, err
+	})
+}
+
+func (a *API) testWebhook() func(*httpx.Request) {
+	type queued struct {
+		DeliveryID string `json:"delivery_id"`
+		WebhookID  string `json:"webhook_id"`
+		Event      string `json:"event"`
+	}
+	return endpoint(a, spec{status: fasthttp.StatusAccepted}, func(c *call, _ none) (queued, error) {
+		id, err := a.cfg.Accounts.TestWebhook(c.ctx, c.p, c.r.Param("id"))
+		return queued{id, c.r.Param("id"), webhook.EventTest}, err
 	})
 }

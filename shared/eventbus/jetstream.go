@@ -99,18 +99,57 @@ func (b *JetStream) JetStream() jetstream.JetStream { return b.js }
 
 // Publish sends ev to its subject with Nats-Msg-Id = event_id.
 func (b *JetStream) Publish(ev events.Event) error {
+	msg, err := Message(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := b.js.PublishMsgAsync(msg); err != nil {
+		b.onError(b.js, msg, err)
+	}
+	return nil
+}
+
+// Message is ev as the stream holds it: on its subject, JSON, with
+// Nats-Msg-Id = event_id so JetStream drops a republished duplicate.
+func Message(ev events.Event) (*nats.Msg, error) {
 	h := ev.Head()
 	data, err := json.Marshal(ev)
 	if err != nil {
-		return fmt.Errorf("eventbus: encoding %s %s: %w", h.Type, h.EventID, err)
+		return nil, fmt.Errorf("eventbus: encoding %s %s: %w", h.Type, h.EventID, err)
 	}
 	msg := nats.NewMsg(events.Subject(h.Cell, h.Type, ev.Key()))
 	msg.Data = data
 	msg.Header.Set(events.HeaderID, h.EventID)
 	msg.Header.Set(events.HeaderType, h.Type)
 	msg.Header.Set(events.HeaderKey, ev.Key())
-	if _, err := b.js.PublishMsgAsync(msg); err != nil {
-		b.onError(b.js, msg, err)
+	return msg, nil
+}
+
+// Store publishes evs and returns once the stream has stored every one
+// (or one failed): for consumers that may acknowledge what they read only
+// after what it made is safe. js should be a client without the bus's
+// async handlers.
+func Store(ctx context.Context, js jetstream.JetStream, evs ...events.Event) error {
+	futs := make([]jetstream.PubAckFuture, 0, len(evs))
+	for _, ev := range evs {
+		msg, err := Message(ev)
+		if err != nil {
+			return err
+		}
+		f, err := js.PublishMsgAsync(msg)
+		if err != nil {
+			return fmt.Errorf("eventbus: storing %s %s: %w", ev.Head().Type, ev.Head().EventID, err)
+		}
+		futs = append(futs, f)
+	}
+	for _, f := range futs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("eventbus: storing %s: %w", f.Msg().Header.Get(events.HeaderID), err)
+		case <-ctx.Done():
+			return fmt.Errorf("eventbus: storing events: %w", ctx.Err())
+		}
 	}
 	return nil
 }
@@ -263,4 +302,12 @@ func (b *JetStream) Close(ctx context.Context) error {
 	b.stop()
 	b.loops.Wait()
 	return err
+}
+
+// Storer is Store on one client, for callers that take an interface.
+type Storer struct{ JS jetstream.JetStream }
+
+// Store publishes evs and waits until the stream has stored every one.
+func (s Storer) Store(ctx context.Context, evs ...events.Event) error {
+	return Store(ctx, s.JS, evs...)
 }

@@ -1,6 +1,9 @@
 package events
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+)
 
 // Kinds the cell produces (outbound to Kafka).
 const (
@@ -116,3 +119,40 @@ func (e Notification) Key() string { return e.UserID }
 
 // Price returns a pointer to p, for PriceUpdate's optional prices.
 func Price(p float64) *float64 { return &p }
+
+// Webhook kinds: a request to deliver one event to one webhook (its
+// event_id is the delivery id receivers dedup by) and, after the last
+// failed attempt, the same request dead-lettered. Both go to Kafka when
+// the bridge runs (gpubroker.webhooks, gpubroker.dlq.webhooks); without
+// Kafka the dead letters stay on their JetStream subject.
+const (
+	TypeWebhookRequest = "webhook_request"
+	TypeWebhookDead    = "webhook_dead"
+)
+
+// WebhookRequest asks the delivery worker to POST Body to a webhook. It
+// names the webhook instead of carrying its URL and secret: the secret
+// never travels, and a webhook deleted or disabled meanwhile gets nothing.
+type WebhookRequest struct {
+	Header
+	WebhookID string          `json:"webhook_id"`
+	UserID    string          `json:"user_id"`
+	Event     string          `json:"event"`     // price_alert, price_change, provider_health, test
+	SourceID  string          `json:"source_id"` // the event_id of what set it off ("" for a test)
+	Body      json.RawMessage `json:"body"`      // exactly what is POSTed
+}
+
+// Key is the webhook, so one webhook's requests keep their order.
+func (e WebhookRequest) Key() string { return e.WebhookID }
+
+// WebhookDead is a request whose every attempt failed.
+type WebhookDead struct {
+	Header
+	Request    WebhookRequest `json:"request"`
+	Attempts   int            `json:"attempts"`
+	LastStatus int            `json:"last_status"` // 0: no answer
+	LastError  string         `json:"last_error"`
+}
+
+// Key is the webhook.
+func (e WebhookDead) Key() string { return e.Request.WebhookID }

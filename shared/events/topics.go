@@ -37,6 +37,8 @@ func Routes() []Route {
 		{TypePriceUpdate, TopicPriceUpdates, true},
 		{TypeAvailabilityUpdate, TopicProviderEvents, true},
 		{TypeProviderEvent, TopicProviderEvents, true},
+		{TypeWebhookRequest, TopicWebhooks, true},
+		{TypeWebhookDead, TopicDLQWebhooks, true},
 		{TypePriceAlert, TopicPriceAlerts, false},
 	}
 }

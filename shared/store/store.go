@@ -123,6 +123,41 @@ type Webhook struct {
 	Events    []string
 	Secret    string
 	CreatedAt time.Time
+	// DisabledAt is when deliveries stopped (the receiver answered 410
+	// Gone); zero while the webhook is active. DisabledReason says why.
+	DisabledAt     time.Time
+	DisabledReason string
+}
+
+// Delivery states.
+const (
+	DeliveryRetrying  = "retrying"      // an attempt failed; another follows at NextAttemptAt
+	DeliveryDelivered = "delivered"     // the receiver answered 2xx
+	DeliveryGone      = "gone"          // the receiver answered 410: the webhook is disabled
+	DeliveryDead      = "dead_lettered" // every attempt failed; the request went to the dead-letter queue
+)
+
+// WebhookDelivery is one event sent to one webhook, over its attempts.
+type WebhookDelivery struct {
+	ID            string // the delivery id receivers dedup by (X-GPUBroker-Delivery)
+	WebhookID     string
+	UserID        string
+	Event         string // price_alert, price_change, provider_health, test
+	EventID       string // the event that made it
+	State         string // Delivery* constant
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Attempts      []DeliveryAttempt // oldest first
+}
+
+// DeliveryAttempt is one try of a delivery.
+type DeliveryAttempt struct {
+	N      int    // 1 for the first
+	Status int    // the receiver's HTTP status; 0 when none came
+	Error  string // why it failed ("" when delivered)
+	At     time.Time
+	Took   time.Duration
 }
 
 // PricePoint is one event of an offer's price history: from At on, the
@@ -273,6 +308,32 @@ type Alerting interface {
 	ListNotifications(ctx context.Context, userID, before string, limit int) ([]Notification, error)
 }
 
+// Deliveries is what the webhook dispatcher and deliverer keep: every
+// webhook (with its secret) and how each delivery went.
+type Deliveries interface {
+	// ActiveWebhooks lists every user's webhooks that are not disabled,
+	// secrets included, oldest first.
+	ActiveWebhooks(ctx context.Context) ([]Webhook, error)
+	// WebhookByID finds a webhook whoever owns it, disabled ones included
+	// (ErrNotFound when there is none).
+	WebhookByID(ctx context.Context, id string) (Webhook, error)
+	// DisableWebhook stops deliveries to a webhook from at on; disabling
+	// a disabled one keeps the first time and reason. ErrNotFound when
+	// there is none.
+	DisableWebhook(ctx context.Context, id string, at time.Time, reason string) error
+	// RecordAttempt stores attempt a of delivery d: d is created on its
+	// first recorded attempt; its State, NextAttemptAt and UpdatedAt are
+	// replaced unless a later attempt is recorded already (redeliveries
+	// can finish out of order); an attempt recorded twice is kept once.
+	// ErrNotFound when d's webhook is gone.
+	RecordAttempt(ctx context.Context, d WebhookDelivery, a DeliveryAttempt) error
+	// ListDeliveries returns up to limit of the deliveries to webhookID,
+	// newest first, each with its attempts, starting after the one with id
+	// before ("" from the newest). A webhook that is not userID's is
+	// ErrNotFound.
+	ListDeliveries(ctx context.Context, userID, webhookID, before string, limit int) ([]WebhookDelivery, error)
+}
+
 // Prices stores the offer catalog and its price history.
 type Prices interface {
 	// UpsertOffers stores the current offers and, for every offer whose
@@ -309,6 +370,7 @@ type Store interface {
 	Credentials
 	Owned
 	Alerting
+	Deliveries
 	Prices
 	// Ping reports whether the backing database answers.
 	Ping(ctx context.Context) error

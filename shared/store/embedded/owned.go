@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/gpubroker/gpubroker/shared/store"
 )
@@ -94,26 +95,32 @@ func (s *Store) CreateWebhook(ctx context.Context, w store.Webhook) error {
 // the deliverer signs with them, so hiding the secret from API listings is
 // the HTTP layer's job.
 func (s *Store) ListWebhooks(ctx context.Context, userID string) ([]store.Webhook, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, user_id, url, events, secret, created_at
-		FROM webhooks WHERE user_id = ? ORDER BY created_at, id`, userID)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+webhookColumns+" FROM webhooks WHERE user_id = ? ORDER BY created_at, id", userID)
 	if err != nil {
 		return nil, wrap("list webhooks", err)
 	}
-	hooks, err := collect(rows, func(r scanner) (store.Webhook, error) {
-		var (
-			w       store.Webhook
-			events  string
-			created int64
-		)
-		if err := r.Scan(&w.ID, &w.UserID, &w.URL, &events, &w.Secret, &created); err != nil {
-			return store.Webhook{}, err
-		}
-		var err error
-		w.Events, err = decodeList(events)
-		w.CreatedAt = fromMicros(created)
-		return w, err
-	})
+	hooks, err := collect(rows, scanWebhook)
 	return hooks, wrap("list webhooks", err)
+}
+
+// webhookColumns are what scanWebhook reads, in its order.
+const webhookColumns = "id, user_id, url, events, secret, created_at, disabled_at, disabled_reason"
+
+func scanWebhook(r scanner) (store.Webhook, error) {
+	var (
+		w        store.Webhook
+		events   string
+		created  int64
+		disabled sql.NullInt64
+	)
+	if err := r.Scan(&w.ID, &w.UserID, &w.URL, &events, &w.Secret, &created, &disabled, &w.DisabledReason); err != nil {
+		return store.Webhook{}, err
+	}
+	var err error
+	w.Events, err = decodeList(events)
+	w.CreatedAt = fromMicros(created)
+	w.DisabledAt = fromNullMicros(disabled)
+	return w, err
 }
 
 // DeleteWebhook removes one of a user's webhooks.

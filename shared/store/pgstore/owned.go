@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,18 +91,26 @@ func (s *Store) CreateWebhook(ctx context.Context, w store.Webhook) error {
 // the deliverer signs with them, so hiding the secret from API listings is
 // the HTTP layer's job.
 func (s *Store) ListWebhooks(ctx context.Context, userID string) ([]store.Webhook, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, user_id, url, events, secret, created_at
-		FROM webhooks WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	rows, err := s.pool.Query(ctx, "SELECT "+webhookColumns+" FROM webhooks WHERE user_id = $1 ORDER BY created_at, id", userID)
 	if err != nil {
 		return nil, wrap("list webhooks", err)
 	}
-	hooks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Webhook, error) {
-		var w store.Webhook
-		err := row.Scan(&w.ID, &w.UserID, &w.URL, &w.Events, &w.Secret, &w.CreatedAt)
-		w.CreatedAt = w.CreatedAt.UTC()
-		return w, err
-	})
+	hooks, err := pgx.CollectRows(rows, scanWebhook)
 	return hooks, wrap("list webhooks", err)
+}
+
+// webhookColumns are what scanWebhook reads, in its order.
+const webhookColumns = "id, user_id, url, events, secret, created_at, disabled_at, disabled_reason"
+
+func scanWebhook(row pgx.CollectableRow) (store.Webhook, error) {
+	var (
+		w        store.Webhook
+		disabled *time.Time
+	)
+	err := row.Scan(&w.ID, &w.UserID, &w.URL, &w.Events, &w.Secret, &w.CreatedAt, &disabled, &w.DisabledReason)
+	w.CreatedAt = w.CreatedAt.UTC()
+	w.DisabledAt = fromNull(disabled)
+	return w, err
 }
 
 // DeleteWebhook removes one of a user's webhooks.

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Alerts", testAlerts},
 		{"Alerting", testAlerting},
 		{"Webhooks", testWebhooks},
+		{"Deliveries", testDeliveries},
 		{"Isolation", testIsolation},
 		{"UpsertOffers", testUpsertOffers},
 		{"DailyAggregation", testDailyAggregation},
