@@ -204,6 +204,12 @@ func (j *Job) Serve(ctx context.Context, nc *nats.Conn, cell string) (stop func(
 	if err != nil {
 		return nil, fmt.Errorf("data sync: subscribing %s: %w", shared.SyncSubject(cell), err)
 	}
+	// The subscription is in the server before Serve returns, so a
+	// trigger sent right after the process says it is ready is answered
+	// (a disconnected client keeps it and subscribes on reconnect).
+	if err := nc.FlushTimeout(2 * time.Second); err != nil && !errors.Is(err, nats.ErrConnectionReconnecting) {
+		j.logger().Warn("data sync: trigger subscription not confirmed yet", "component", "sync", "err", err)
+	}
 	return func() error {
 		err := sub.Unsubscribe()
 		mu.Lock()
