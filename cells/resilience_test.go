@@ -234,9 +234,14 @@ func TestRedisOutageIsInvisibleToClients(t *testing.T) {
 		}
 	}
 	hammer(50)
-	if h := health(t, base); h.CacheL1 != "ok" || h.RateLimiter != "redis" {
-		t.Fatalf("with Redis up: %+v", h)
-	}
+	// Eventually, not at once: on a loaded machine one Redis call can
+	// exceed the limiter's 50 ms budget, which counts as Redis down until
+	// the next probe succeeds.
+	eventually(t, "health reporting Redis up", 5*time.Second, func() bool {
+		hammer(1)
+		h := health(t, base)
+		return h.CacheL1 == "ok" && h.RateLimiter == "redis"
+	})
 	_ = rs.Process.Kill()
 	_, _ = rs.Process.Wait()
 	hammer(50)

@@ -5,8 +5,10 @@
 # through the edge.
 #  1. 1,000 WebSocket subscribers, 20 events/s: latency event -> client;
 #  2. 10,000 WebSocket connections, 3 channels each, 2 events/s (each one a
-#     broadcast to all): edge RSS and latency; and REST cached throughput
-#     (wrk) while they are open against the figure without them;
+#     broadcast to all) on an edge running as its own process (NATS,
+#     simulator and workers in theirs): edge RSS and latency; and REST
+#     cached throughput (wrk) while they are open against the figure
+#     without them;
 #  3. 1,000 SSE streams, 20 events/s: latency.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -43,6 +45,32 @@ start_cell() { # a fresh cell, so RSS is its own
   for _ in 1 2 3; do curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$port$path" >/dev/null; done
 }
 
+start_split() { # the production shape: NATS, simulator, workers and the edge as their own processes
+  cleanup; pids=()
+  rm -rf "$dir/data" "$dir/js"
+  version=$(go list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
+  nats_bin="$cache/bin/nats-server-$version"
+  [ -x "$nats_bin" ] || go build -o "$nats_bin" github.com/nats-io/nats-server/v2
+  "$nats_bin" -a 127.0.0.1 -p "$nats_port" -js -sd "$dir/js" >"$dir/nats.log" 2>&1 &
+  pids+=($!)
+  wait_port 127.0.0.1 "$nats_port" 30
+  local url="nats://127.0.0.1:$nats_port" sim_port=18390
+  env GPUBROKER_SIMULATOR_ADDR="127.0.0.1:$sim_port" "$dir/gpubroker" simulator --step 0 >"$dir/sim.log" 2>&1 &
+  pids+=($!)
+  wait_port 127.0.0.1 "$sim_port" 30
+  env GPUBROKER_DATA_DIR="$dir/data-w" "$dir/gpubroker" worker --nats "$url" --simulator-url "http://127.0.0.1:$sim_port" \
+    --metrics "" >"$dir/worker.log" 2>&1 &
+  pids+=($!)
+  env GPUBROKER_HTTP_ADDR="127.0.0.1:$port" GPUBROKER_DATA_DIR="$dir/data" GPUBROKER_ACCESS_LOG=false \
+    GPUBROKER_API_KEYS="bench:bench:$key" GPUBROKER_PLAN_LIMITS="free=10,bench=100000000" \
+    GPUBROKER_STREAM_LIMITS="free=5/20,bench=20000/10" \
+    "$dir/gpubroker" edge --nats "$url" --sync=false >"$dir/edge.log" 2>&1 &
+  pids+=($!)
+  cell_pid=$!
+  wait_port 127.0.0.1 "$port" 60
+  for _ in 1 2 3; do curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$port$path" >/dev/null || sleep 2; done
+}
+
 load() { # label args...
   local label=$1; shift
   echo "== $label"
@@ -57,8 +85,10 @@ rps() { # wrk's requests/s on the cached list
 start_cell
 load "1,000 WebSocket subscribers (price_updates), 20 events/s for 20 s" -conns 1000 -rate 20 -duration 20s
 
-start_cell
-echo "RSS of the idle edge: $(awk '/VmRSS/ {print $2, $3}' /proc/$cell_pid/status)"
+# The edge as its own process (its RSS is the edge's alone, not the
+# embedded NATS's, the 22 workers' and the simulator's with it).
+start_split
+echo "RSS of the idle edge process: $(awk '/VmRSS/ {print $2, $3}' /proc/$cell_pid/status)"
 alone=$(rps)
 load "10,000 WebSocket connections x 3 channels, 2 broadcasts/s for 30 s (wrk on the REST list meanwhile)" \
   -conns 10000 -channels "price_updates,gpu:H100,region:us" -rate 2 -duration 30s &
