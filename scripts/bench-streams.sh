@@ -29,6 +29,11 @@ pids=()
 # garbage from the REST load is collected before the heap doubles over the
 # 10,000 connections' live memory. "off" runs without one.
 edge_memlimit=${BENCH_EDGE_GOMEMLIMIT:-350MiB}
+# Niceness of the load client: on one machine it competes with the edge
+# and wrk for the same cores; BENCH_CLIENT_NICE=19 approximates a client on
+# another machine for the REST figure (its latencies then include its own
+# scheduling delay).
+client_nice=${BENCH_CLIENT_NICE:-0}
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -79,7 +84,7 @@ start_split() { # the production shape: NATS, simulator, workers and the edge as
 load() { # label args...
   local label=$1; shift
   echo "== $label"
-  STREAMLOAD_EDGE_PID=$cell_pid "$dir/streamload" -url "http://127.0.0.1:$port" -token "$key" \
+  STREAMLOAD_EDGE_PID=$cell_pid nice -n "$client_nice" "$dir/streamload" -url "http://127.0.0.1:$port" -token "$key" \
     -nats "nats://127.0.0.1:$nats_port" "$@" 2>&1 | grep -v ' INFO'
 }
 
