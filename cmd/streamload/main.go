@@ -195,12 +195,35 @@ func ws(ctx context.Context, o options, rec *recorder, ready chan<- bool) error 
 		}
 	}
 	ready <- true
+	// One buffer per connection, reused: 10,000 clients allocating every
+	// frame would take CPU from the edge they share the machine with.
+	buf := make([]byte, 0, 1024)
 	for {
-		_, data, err := c.ReadMessage()
+		_, r, err := c.NextReader()
 		if err != nil {
 			return err
 		}
-		rec.frame(data, time.Now())
+		if buf, err = readAll(r, buf[:0]); err != nil {
+			return err
+		}
+		rec.frame(buf, time.Now())
+	}
+}
+
+// readAll appends r to buf until EOF.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
 }
 
