@@ -56,27 +56,20 @@ func (s *Service) TestWebhook(ctx context.Context, p Principal, webhookID string
 	if err := p.webhooks(ScopeWebhooksWrite); err != nil {
 		return "", err
 	}
-	ws, err := s.st.ListWebhooks(ctx, p.UserID)
-	if err != nil {
-		return "", fmt.Errorf("accounts: finding webhook: %w", err)
-	}
-	i := -1
-	for j := range ws {
-		if ws[j].ID == webhookID {
-			i = j
-		}
-	}
+	w, err := s.st.WebhookByID(ctx, webhookID)
 	switch {
-	case i < 0:
+	case errors.Is(err, store.ErrNotFound) || err == nil && w.UserID != p.UserID: // another tenant's is missing too
 		return "", ErrNotFound
-	case !ws[i].DisabledAt.IsZero():
+	case err != nil:
+		return "", fmt.Errorf("accounts: finding webhook: %w", err)
+	case !w.DisabledAt.IsZero():
 		return "", ErrWebhookDisabled
 	case s.cfg.Queue == nil:
 		return "", ErrDeliveryUnavailable
 	}
 	now := s.cfg.Now()
 	data, _ := json.Marshal(map[string]string{"message": "a test delivery from GPUBROKER", "requested_at": now.UTC().Format("2006-01-02T15:04:05.000Z07:00")})
-	req, err := webhook.NewRequest(s.cfg.Cell, ws[i], webhook.EventTest, "", now, data, now)
+	req, err := webhook.NewRequest(s.cfg.Cell, w, webhook.EventTest, "", now, data, now)
 	if err != nil {
 		return "", err
 	}

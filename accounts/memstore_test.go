@@ -495,13 +495,22 @@ func (m *memStore) ListNotifications(_ context.Context, userID, before string, l
 }
 
 // The delivery side of webhooks is the delivery worker's; these tests use
-// only ListDeliveries (empty) and DisableWebhook (to set up a disabled one).
+// only WebhookByID, ListDeliveries (empty) and DisableWebhook (to set up a
+// disabled one).
 func (m *memStore) ActiveWebhooks(context.Context) ([]store.Webhook, error) {
 	return nil, errors.New("memStore: not used by these tests")
 }
 
-func (m *memStore) WebhookByID(context.Context, string) (store.Webhook, error) {
-	return store.Webhook{}, errors.New("memStore: not used by these tests")
+func (m *memStore) WebhookByID(_ context.Context, id string) (store.Webhook, error) {
+	if err := m.lock(); err != nil {
+		return store.Webhook{}, err
+	}
+	defer m.mu.Unlock()
+	w, ok := m.webhooks[id]
+	if !ok {
+		return store.Webhook{}, store.ErrNotFound
+	}
+	return w, nil
 }
 
 func (m *memStore) DisableWebhook(_ context.Context, id string, at time.Time, reason string) error {

@@ -71,36 +71,22 @@ const consumerName = "alerts"
 // Run evaluates until ctx ends. It waits for the store and the stream as
 // long as they are away.
 func (r *Runner) Run(ctx context.Context) {
-	for attempt := 0; ctx.Err() == nil; attempt++ {
-		err := r.run(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if attempt%30 == 0 {
-			r.log.Warn("alert evaluation interrupted; retrying", "err", err)
-		}
-		sleep(ctx, min(time.Duration(attempt+1)*200*time.Millisecond, 2*time.Second))
-	}
+	eventbus.Retry(ctx, r.log, "alert evaluation", r.run)
 }
 
 func (r *Runner) run(ctx context.Context) error {
 	if err := r.reload(ctx, true); err != nil {
 		return err
 	}
-	name := eventbus.StreamName(r.cfg.Cell)
-	stream, err := r.cfg.JS.Stream(ctx, name)
-	if err != nil {
-		return fmt.Errorf("alerts: event stream %s: %w", name, err)
-	}
 	// A new consumer starts at the stream's end: alerts judge prices from
 	// now on, not the stream's history. An existing one goes on from its
 	// acknowledged position.
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: consumerName,
+	cons, err := eventbus.Consumer(ctx, r.cfg.JS, r.cfg.Cell, jetstream.ConsumerConfig{Durable: consumerName,
 		Description: "price alert evaluation", FilterSubject: events.KindSubjects(r.cfg.Cell, events.TypePriceUpdate),
 		DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
 		MaxAckPending: 1024})
 	if err != nil {
-		return fmt.Errorf("alerts: consumer: %w", err)
+		return fmt.Errorf("alerts: %w", err)
 	}
 	r.log.Info("evaluating price alerts", "alerts", r.idx.Len())
 	tick := time.NewTicker(r.cfg.Reload)
@@ -222,11 +208,4 @@ var notificationNS = uuid.MustParse("6f1c1f4e-6a0b-5d2e-9a57-0d7f3c2b9e11")
 // notificationID is the same for the same alert, offer and price event.
 func notificationID(alertID, offerID, eventID string) string {
 	return uuid.NewSHA1(notificationNS, []byte(alertID+"\x00"+offerID+"\x00"+eventID)).String()
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
 }

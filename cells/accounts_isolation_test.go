@@ -61,16 +61,7 @@ func TestAccountsIsolationEndToEnd(t *testing.T) {
 				cfg.DataDir, cfg.DatabaseURL = dataDir, dbURL
 			})
 			base := "http://" + c.HTTPAddr()
-			login := func(email string) string {
-				var tk struct {
-					AccessToken string `json:"access_token"`
-				}
-				if code := send(t, "POST", base+"/api/v2/auth/login", "", `{"email":"`+email+`","password":"correct horse battery"}`, &tk); code != 200 {
-					t.Fatalf("login %s: %d", email, code)
-				}
-				return tk.AccessToken
-			}
-			alice, bob := login("alice@example.com"), login("bob@example.com")
+			alice, bob := login(t, base, "alice@example.com"), login(t, base, "bob@example.com")
 
 			type created map[string]any
 			resources := []struct {

@@ -181,3 +181,16 @@ func listedOffer(t *testing.T, base string) string {
 	}
 	return page.Items[0].ID
 }
+
+// login signs email in (password "correct horse battery") and returns its
+// access token.
+func login(t *testing.T, base, email string) string {
+	t.Helper()
+	var tk struct {
+		AccessToken string `json:"access_token"`
+	}
+	if code := send(t, "POST", base+"/api/v2/auth/login", "", `{"email":"`+email+`","password":"correct horse battery"}`, &tk); code != 200 {
+		t.Fatalf("login %s: %d", email, code)
+	}
+	return tk.AccessToken
+}

@@ -23,19 +23,13 @@ func TestAlertFiresEndToEnd(t *testing.T) {
 		cfg.PlanLimits = map[string]int{"free": 1 << 30, "pro": 1 << 30, "enterprise": 1 << 30}
 	})
 	base := "http://" + c.HTTPAddr()
-	login := func(email string) string {
+	register := func(email string) string {
 		if code := send(t, "POST", base+"/api/v2/auth/register", "", `{"email":"`+email+`","password":"correct horse battery"}`, nil); code != 201 {
 			t.Fatalf("register %s: %d", email, code)
 		}
-		var tk struct {
-			AccessToken string `json:"access_token"`
-		}
-		if code := send(t, "POST", base+"/api/v2/auth/login", "", `{"email":"`+email+`","password":"correct horse battery"}`, &tk); code != 200 {
-			t.Fatalf("login %s: %d", email, code)
-		}
-		return tk.AccessToken
+		return login(t, base, email)
 	}
-	ann, bob := login("ann@example.com"), login("bob@example.com")
+	ann, bob := register("ann@example.com"), register("bob@example.com")
 	dial := func(token string) *websocket.Conn {
 		ws, _, err := websocket.DefaultDialer.Dial("ws://"+c.HTTPAddr()+"/ws/providers/?token="+token, nil)
 		if err != nil {

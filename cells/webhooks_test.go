@@ -63,16 +63,7 @@ func TestWebhookTestDeliveryEndToEnd(t *testing.T) {
 					Timeout: 3 * time.Second, Blocked: func(a netip.Addr) bool { return a != loop && webhook.BlockedAddr(a) }})
 			})
 			base := "http://" + c.HTTPAddr()
-			login := func(email string) string {
-				var tk struct {
-					AccessToken string `json:"access_token"`
-				}
-				if code := send(t, "POST", base+"/api/v2/auth/login", "", `{"email":"`+email+`","password":"correct horse battery"}`, &tk); code != 200 {
-					t.Fatalf("login %s: %d", email, code)
-				}
-				return tk.AccessToken
-			}
-			alice, bob := login("alice@example.com"), login("bob@example.com")
+			alice, bob := login(t, base, "alice@example.com"), login(t, base, "bob@example.com")
 			u, _ := url.Parse(recv.URL)
 			var hook struct{ ID, Secret string }
 			if code := send(t, "POST", base+"/api/v2/webhooks", alice,

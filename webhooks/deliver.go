@@ -81,11 +81,11 @@ const deliveryConsumer = "webhook-delivery"
 // flight when ctx ends are finished (each is bounded by the sender's
 // timeout) so their outcome is recorded and acknowledged.
 func (d *Deliverer) Run(ctx context.Context) {
-	retry(ctx, d.log, "webhook delivery", d.run)
+	eventbus.Retry(ctx, d.log, "webhook delivery", d.run)
 }
 
 func (d *Deliverer) run(ctx context.Context) error {
-	cons, err := consumer(ctx, d.cfg.JS, d.cfg.Cell, jetstream.ConsumerConfig{Durable: deliveryConsumer,
+	cons, err := eventbus.Consumer(ctx, d.cfg.JS, d.cfg.Cell, jetstream.ConsumerConfig{Durable: deliveryConsumer,
 		Description: "webhook deliveries", FilterSubject: events.KindSubjects(d.cfg.Cell, events.TypeWebhookRequest),
 		// Requests are commands: every one in the stream is carried out,
 		// those made before the first deliverer started too.
@@ -151,7 +151,7 @@ func (d *Deliverer) handle(ctx context.Context, m jetstream.Msg) {
 		// schedule loses nothing.
 		log.Warn("webhook not loaded; delivery postponed", "err", err)
 		d.outcome("store_unavailable")
-		d.settle(m, attempt, req, nil, webhook.Result{Err: err}, log)
+		d.settle(m, attempt, req, false, webhook.Result{Err: err}, log)
 		return
 	case !w.DisabledAt.IsZero():
 		d.outcome("webhook_disabled")
@@ -159,13 +159,13 @@ func (d *Deliverer) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	if attempt > d.cfg.Attempts { // dead-lettering failed last time
-		d.settle(m, attempt, req, &w, webhook.Result{Err: errors.New("attempts exhausted")}, log)
+		d.settle(m, attempt, req, false, webhook.Result{Err: errors.New("attempts exhausted")}, log)
 		return
 	}
 	at := d.cfg.Now()
 	res := d.cfg.Sender.Send(ctx, webhook.Delivery{URL: w.URL, Secret: w.Secret, ID: req.EventID, Event: req.Event, Body: req.Body})
 	a := store.DeliveryAttempt{N: attempt, Status: res.Status, Error: errText(res.Err), At: at, Took: res.Took}
-	state, next := d.settle(m, attempt, req, &w, res, log)
+	state, next := d.settle(m, attempt, req, true, res, log)
 	if state == "" {
 		return
 	}
@@ -179,9 +179,9 @@ func (d *Deliverer) handle(ctx context.Context, m jetstream.Msg) {
 
 // settle acknowledges or schedules the message after an attempt and
 // returns the delivery's state ("" when nothing was settled for the
-// record) and, when retrying, the next attempt's time. w is nil when no
-// attempt was made.
-func (d *Deliverer) settle(m jetstream.Msg, attempt int, req events.WebhookRequest, w *store.Webhook, res webhook.Result, log *slog.Logger) (string, time.Time) {
+// record) and, when retrying, the next attempt's time. sent is false when
+// no attempt was made (a retry then has nothing to record).
+func (d *Deliverer) settle(m jetstream.Msg, attempt int, req events.WebhookRequest, sent bool, res webhook.Result, log *slog.Logger) (string, time.Time) {
 	switch {
 	case res.Delivered():
 		d.outcome("delivered")
@@ -219,7 +219,7 @@ func (d *Deliverer) settle(m jetstream.Msg, attempt int, req events.WebhookReque
 		wait := d.cfg.Delay(attempt)
 		d.outcome("retry")
 		_ = m.NakWithDelay(wait)
-		if w == nil {
+		if !sent {
 			return "", time.Time{}
 		}
 		return store.DeliveryRetrying, d.cfg.Now().Add(wait)

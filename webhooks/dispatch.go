@@ -70,14 +70,14 @@ const dispatchConsumer = "webhook-dispatch"
 
 // Run dispatches until ctx ends, waiting out store and stream outages.
 func (d *Dispatcher) Run(ctx context.Context) {
-	retry(ctx, d.log, "webhook dispatch", d.run)
+	eventbus.Retry(ctx, d.log, "webhook dispatch", d.run)
 }
 
 func (d *Dispatcher) run(ctx context.Context) error {
 	if err := d.reload(ctx); err != nil {
 		return err
 	}
-	cons, err := consumer(ctx, d.cfg.JS, d.cfg.Cell, jetstream.ConsumerConfig{Durable: dispatchConsumer,
+	cons, err := eventbus.Consumer(ctx, d.cfg.JS, d.cfg.Cell, jetstream.ConsumerConfig{Durable: dispatchConsumer,
 		Description: "webhook requests from price changes, alert notifications and provider health",
 		FilterSubjects: []string{events.KindSubjects(d.cfg.Cell, events.TypePriceUpdate),
 			events.KindSubjects(d.cfg.Cell, events.TypeNotification), events.KindSubjects(d.cfg.Cell, events.TypeProviderEvent)},

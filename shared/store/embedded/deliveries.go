@@ -101,36 +101,23 @@ func (s *Store) ListDeliveries(ctx context.Context, userID, webhookID, before st
 	if err != nil || len(ds) == 0 {
 		return ds, wrap(op, err)
 	}
-	ids := make([]string, len(ds))
-	index := make(map[string]int, len(ds))
-	for i, d := range ds {
-		ids[i], index[d.ID] = d.ID, i
-	}
 	rows, err = s.db.QueryContext(ctx, `SELECT delivery_id, n, status, error, at, took_us FROM webhook_delivery_attempts
-		WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, n`, encodeList(ids))
+		WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, n`, encodeList(store.DeliveryIDs(ds)))
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	type attempt struct {
-		delivery string
-		store.DeliveryAttempt
-	}
-	as, err := collect(rows, func(r scanner) (attempt, error) {
+	as, err := collect(rows, func(r scanner) (store.AttemptOf, error) {
 		var (
-			a        attempt
+			a        store.AttemptOf
 			at, took int64
 		)
-		err := r.Scan(&a.delivery, &a.N, &a.Status, &a.Error, &at, &took)
+		err := r.Scan(&a.DeliveryID, &a.N, &a.Status, &a.Error, &at, &took)
 		a.At, a.Took = fromMicros(at), time.Duration(took)*time.Microsecond
 		return a, err
 	})
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	for _, a := range as {
-		if i, ok := index[a.delivery]; ok {
-			ds[i].Attempts = append(ds[i].Attempts, a.DeliveryAttempt)
-		}
-	}
+	store.AttachAttempts(ds, as)
 	return ds, nil
 }

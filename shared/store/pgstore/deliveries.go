@@ -110,36 +110,23 @@ func (s *Store) ListDeliveries(ctx context.Context, userID, webhookID, before st
 	if err != nil || len(ds) == 0 {
 		return ds, wrap(op, err)
 	}
-	ids := make([]string, len(ds))
-	index := make(map[string]int, len(ds))
-	for i, d := range ds {
-		ids[i], index[d.ID] = d.ID, i
-	}
 	rows, err = s.pool.Query(ctx, `SELECT delivery_id, n, status, error, at, took_us FROM webhook_delivery_attempts
-		WHERE delivery_id = ANY($1) ORDER BY delivery_id, n`, ids)
+		WHERE delivery_id = ANY($1) ORDER BY delivery_id, n`, store.DeliveryIDs(ds))
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	type attempt struct {
-		delivery string
-		store.DeliveryAttempt
-	}
-	as, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (attempt, error) {
+	as, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AttemptOf, error) {
 		var (
-			a    attempt
+			a    store.AttemptOf
 			took int64
 		)
-		err := row.Scan(&a.delivery, &a.N, &a.Status, &a.Error, &a.At, &took)
+		err := row.Scan(&a.DeliveryID, &a.N, &a.Status, &a.Error, &a.At, &took)
 		a.At, a.Took = a.At.UTC(), time.Duration(took)*time.Microsecond
 		return a, err
 	})
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	for _, a := range as {
-		if i, ok := index[a.delivery]; ok {
-			ds[i].Attempts = append(ds[i].Attempts, a.DeliveryAttempt)
-		}
-	}
+	store.AttachAttempts(ds, as)
 	return ds, nil
 }
