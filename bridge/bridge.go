@@ -28,6 +28,7 @@ type Bridge struct {
 	abort  context.CancelFunc // abandons batches in flight
 	done   chan struct{}
 	state  sync.Mutex
+	role   string // roleActive or roleStandby once the lease was tried
 	up     bool
 	lastOK time.Time
 	err    string
@@ -77,8 +78,49 @@ func (b *Bridge) backoff(attempt int) time.Duration {
 	return min(100*time.Millisecond<<min(attempt-1, 10), b.cfg.RetryMax)
 }
 
-// run connects (retrying), then runs until ctx ends.
+// run waits for the cell's bridge lease, then forwards while it holds it;
+// a lease it could not renew makes it stop at once (batches in flight are
+// abandoned: they stay in the stream for the next holder) and stand by
+// again.
 func (b *Bridge) run(ctx, hard context.Context) {
+	js, err := jetstream.New(b.nc)
+	if err != nil {
+		b.log.Error("bridge cannot start: jetstream client", "err", err)
+		return
+	}
+	for ctx.Err() == nil {
+		l := b.acquire(ctx, js)
+		if l == nil {
+			return
+		}
+		held, drop := context.WithCancel(ctx)
+		heldHard, dropHard := context.WithCancel(hard)
+		lost := l.keep(held)
+		go func() {
+			select {
+			case <-lost:
+				b.log.Warn("bridge lease lost (not renewed in time); stopping and standing by", "lease_ttl", b.cfg.LeaseTTL.String())
+				dropHard()
+				drop()
+			case <-held.Done():
+			}
+		}()
+		b.sessions(held, heldHard)
+		select {
+		case <-lost:
+			b.setRole(roleStandby)
+		default:
+			drop()
+			dropHard()
+			l.release()
+			return
+		}
+		dropHard()
+	}
+}
+
+// sessions connects to Kafka (retrying) and runs until ctx ends.
+func (b *Bridge) sessions(ctx, hard context.Context) {
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		err := b.session(ctx, hard)
 		if err == nil || ctx.Err() != nil {
@@ -126,6 +168,7 @@ func (b *Bridge) session(ctx, hard context.Context) error {
 		return fmt.Errorf("kafka producer: %w", err)
 	}
 	p := newProducer(ap, b.m)
+	p.writable = allWritable(client)
 	group, err := sarama.NewConsumerGroup(b.cfg.Brokers, b.cfg.Group, b.cfg.consumerConfig())
 	if err != nil {
 		_ = p.close()
@@ -212,6 +255,18 @@ func (b *Bridge) consume(ctx context.Context, group sarama.ConsumerGroup, topics
 		}
 		attempt = 1
 	}
+}
+
+// A bridge's role in its cell.
+const (
+	roleActive  = "active"  // holds the lease and forwards
+	roleStandby = "standby" // another bridge holds it
+)
+
+func (b *Bridge) setRole(r string) {
+	b.state.Lock()
+	defer b.state.Unlock()
+	b.role = r
 }
 
 func (b *Bridge) kafkaUp() {

@@ -45,6 +45,10 @@ type Config struct {
 	Group string
 	// RetryMax caps the wait between attempts to reach Kafka (default 10 s).
 	RetryMax time.Duration
+	// LeaseTTL is how long the cell's bridge lease outlives its last
+	// renewal (default 10 s): a standby bridge takes over that long after
+	// the active one was killed (at once after a clean stop).
+	LeaseTTL time.Duration
 	Logger   *slog.Logger
 	Metrics  *metrics.Set
 }
@@ -105,6 +109,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RetryMax <= 0 {
 		c.RetryMax = 10 * time.Second
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 10 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

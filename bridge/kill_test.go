@@ -53,7 +53,8 @@ func runBridgeProcess(t *testing.T, natsURL, brokers, cell string) *bridgeProces
 		t.Fatal(err)
 	}
 	p := &bridgeProcess{cmd: exec.Command(bin, "bridge", "--nats", natsURL, "--kafka", brokers, "--cell", cell, "--metrics", "")}
-	p.cmd.Env = append(os.Environ(), "GPUBROKER_DATA_DIR="+t.TempDir(), "GPUBROKER_EVENTS_MAX_BYTES=268435456")
+	p.cmd.Env = append(os.Environ(), "GPUBROKER_DATA_DIR="+t.TempDir(), "GPUBROKER_EVENTS_MAX_BYTES=268435456",
+		"GPUBROKER_BRIDGE_LEASE_TTL=2s")
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
@@ -202,4 +203,37 @@ func TestKafkaInboundBridgeKilled(t *testing.T) {
 		t.Fatalf("the cell's stream holds %d of %d alerts", len(seen), n)
 	}
 	t.Logf("killed with %d of %d alerts in the cell; all %d there after the restart, each once", killedAt, n, n)
+}
+
+// Two bridge processes run for one cell: one forwards, the other stands
+// by (it must not touch the stream's consumers, or the two would rewind
+// each other). The active one is killed with SIGKILL mid-stream; the
+// standby takes over once the lease lapses and nothing is lost.
+func TestKafkaBridgeStandbyTakesOver(t *testing.T) {
+	brokers := testenv.KafkaBrokers(t)
+	url, nc := testnats.JetStreamURL(t)
+	cell := uniqueCell(t)
+	r := readTopic(t, brokers, events.TopicPriceUpdates, ofCell(cell))
+	bus := newBus(t, nc, cell)
+	p := newSource(cell, bus, 300)
+	active := runBridgeProcess(t, url, brokers, cell)
+	stop := make(chan struct{})
+	done := p.publishFor(t, stop, 200, 20*time.Millisecond)
+	r.waitFor(t, 3000, time.Minute) // the first one holds the lease
+	standby := runBridgeProcess(t, url, brokers, cell)
+	time.Sleep(2 * time.Second)
+	active.kill(t)
+	killedAt := r.distinct()
+	time.Sleep(4 * time.Second) // the lease (2 s) lapses; the standby goes on
+	close(stop)
+	<-done
+	p.mu.Lock()
+	total := len(p.ids)
+	p.mu.Unlock()
+	t.Logf("active bridge killed with %d of the events in kafka; %d events in all", killedAt, total)
+	r.waitFor(t, total, 2*time.Minute)
+	p.check(t, r.snapshot(), true)
+	if out := standby.out.String(); !strings.Contains(out, "standing by") || !strings.Contains(out, "taken over") {
+		t.Fatalf("the second bridge did not stand by and then take over:\n%s", out)
+	}
 }

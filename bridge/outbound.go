@@ -126,8 +126,8 @@ type batchInFlight struct {
 // first unacknowledged message and goes on from there, so a refused record
 // is sent again before anything that followed it, at the price of
 // duplicates. After a rewind it probes with one event at a time until Kafka
-// takes one, so batches are not pipelined into a broker that is coming
-// back partition by partition.
+// takes one and every partition of the topic has a leader, so batches are
+// not pipelined into a broker that is coming back partition by partition.
 func (o *outbound) run(ctx, hard context.Context, p *producer) {
 	for attempt := 1; ; attempt++ {
 		if !o.pass(ctx, hard, p, o.consumer(), attempt > 1) || ctx.Err() != nil || hard.Err() != nil {
@@ -222,7 +222,11 @@ func (o *outbound) pass(ctx, hard context.Context, p *producer, cons jetstream.C
 		}()
 		if careful {
 			<-bf.done
-			careful = bf.outcome != delivered
+			// Batches again only once every partition has a leader: a
+			// partition still without one would refuse its part of a
+			// batch while the others take theirs, and the events sent
+			// again after the rewind would then follow later ones.
+			careful = bf.outcome != delivered || (p.writable != nil && !p.writable(o.route.Topic))
 		}
 	}
 	return

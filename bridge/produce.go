@@ -17,6 +17,9 @@ type producer struct {
 	ap   sarama.AsyncProducer
 	m    *bridgeMetrics
 	done sync.WaitGroup
+	// writable reports whether every partition of a topic has a leader
+	// (nil: assume so).
+	writable func(topic string) bool
 }
 
 // tracked is a record's Metadata: which batch it belongs to and when it
@@ -186,6 +189,22 @@ func (p *producer) deliver(ctx context.Context, records []*sarama.ProducerMessag
 		case <-time.After(backoff(attempt)):
 		}
 		d.hand(ctx, failed)
+	}
+}
+
+// allWritable reports whether every partition of topic has a leader in
+// client's metadata, refreshed now.
+func allWritable(client sarama.Client) func(topic string) bool {
+	return func(topic string) bool {
+		if err := client.RefreshMetadata(topic); err != nil {
+			return false
+		}
+		all, err := client.Partitions(topic)
+		if err != nil || len(all) == 0 {
+			return false
+		}
+		writable, err := client.WritablePartitions(topic)
+		return err == nil && len(writable) == len(all)
 	}
 }
 

@@ -7,7 +7,11 @@ import (
 
 // Status is what /health shows of the bridge.
 type Status struct {
-	Healthy   bool            `json:"healthy"`
+	Healthy bool `json:"healthy"`
+	// Role is "active" (this bridge holds the cell's lease and forwards)
+	// or "standby" (another one does; this one takes over when its lease
+	// lapses).
+	Role      string          `json:"role,omitempty"`
 	Brokers   []string        `json:"brokers"`
 	Reachable bool            `json:"reachable"`
 	LastOK    time.Time       `json:"last_ok,omitzero"`
@@ -28,7 +32,7 @@ type MappingStatus struct {
 // Status reads the bridge's view of Kafka and each mapping's lag.
 func (b *Bridge) Status(ctx context.Context) Status {
 	b.state.Lock()
-	st := Status{Brokers: b.cfg.Brokers, Reachable: b.up, LastOK: b.lastOK, LastError: b.err}
+	st := Status{Role: b.role, Brokers: b.cfg.Brokers, Reachable: b.up, LastOK: b.lastOK, LastError: b.err}
 	outs := b.outs
 	b.state.Unlock()
 	for _, o := range outs {
@@ -38,6 +42,6 @@ func (b *Bridge) Status(ctx context.Context) Status {
 		}
 		st.Mappings = append(st.Mappings, ms)
 	}
-	st.Healthy = st.Reachable
+	st.Healthy = st.Reachable || st.Role == roleStandby // a standby is waiting by design
 	return st
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
@@ -278,6 +279,12 @@ func (c *Cell) startWorkers() error {
 	if err != nil {
 		return err
 	}
+	// The workers' own client: they await the stream's acks, so the bus's
+	// async handlers must not see their publishes.
+	stream, err := jetstream.New(c.nc)
+	if err != nil {
+		return fmt.Errorf("cell: jetstream client for the workers: %w", err)
+	}
 	for _, p := range c.cfg.Providers {
 		ad, err := adapters.Bind(p, c.adapterConfig(p), store)
 		if err != nil {
@@ -285,7 +292,8 @@ func (c *Cell) startWorkers() error {
 		}
 		w, err := workers.New(workers.Config{Cell: c.cfg.Cell, Adapter: ad, Conn: c.nc, FetchTimeout: c.cfg.FetchTimeout,
 			MaxQueue: c.cfg.WorkerQueueSize, MaxConcurrent: c.cfg.WorkerConcurrency, ProbeInterval: c.cfg.ProbeInterval,
-			Breaker: breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Events: bus, Logger: c.log, Metrics: c.Metrics,
+			HeartbeatInterval: c.cfg.HeartbeatInterval,
+			Breaker:           breaker.Config{OpenFor: c.cfg.BreakerOpenFor}, Events: bus, Stream: stream, Logger: c.log, Metrics: c.Metrics,
 			Verify: func(ctx context.Context, owner string) error {
 				return adapters.CheckUser(ctx, store, p, c.adapterConfig(p), owner)
 			}})

@@ -91,9 +91,12 @@ type Config struct {
 	// history (default 1 h; 0 disables it in this process).
 	SyncInterval time.Duration
 
-	ProbeInterval   time.Duration
-	BreakerOpenFor  time.Duration
-	WorkerQueueSize int
+	ProbeInterval time.Duration
+	// HeartbeatInterval is how often each worker replica publishes its
+	// status (default 5 s); three silent intervals make it count as gone.
+	HeartbeatInterval time.Duration
+	BreakerOpenFor    time.Duration
+	WorkerQueueSize   int
 	// WorkerConcurrency caps the requests one worker answers at once
 	// (the per-provider concurrency cap of each replica).
 	WorkerConcurrency int
@@ -112,6 +115,9 @@ type Config struct {
 	KafkaFlushBytes   int
 	KafkaFlushRecords int
 	KafkaFlushEvery   time.Duration
+	// BridgeLeaseTTL is how long the cell's bridge lease outlives its
+	// holder's last renewal (default 10 s; see bridge.LeaseBucket).
+	BridgeLeaseTTL time.Duration
 }
 
 // Defaults returns the embedded defaults: a cell named "local" on :8080 with

@@ -232,6 +232,7 @@ func readStores(e *envReader, c *Config) {
 func readWorkers(e *envReader, c *Config) {
 	e.dur("GPUBROKER_FETCH_TIMEOUT", &c.FetchTimeout)
 	e.dur("GPUBROKER_PROBE_INTERVAL", &c.ProbeInterval)
+	e.dur("GPUBROKER_HEARTBEAT_INTERVAL", &c.HeartbeatInterval)
 	e.dur("GPUBROKER_BREAKER_OPEN_FOR", &c.BreakerOpenFor)
 	e.positive("GPUBROKER_WORKER_QUEUE", &c.WorkerQueueSize)
 	e.positive("GPUBROKER_WORKER_CONCURRENCY", &c.WorkerConcurrency)
@@ -254,4 +255,5 @@ func readEvents(e *envReader, c *Config) {
 	e.positive("KAFKA_FLUSH_BYTES", &c.KafkaFlushBytes)
 	e.positive("KAFKA_FLUSH_MESSAGES", &c.KafkaFlushRecords)
 	e.dur("KAFKA_FLUSH_FREQUENCY", &c.KafkaFlushEvery)
+	e.dur("GPUBROKER_BRIDGE_LEASE_TTL", &c.BridgeLeaseTTL)
 }

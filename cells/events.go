@@ -7,6 +7,7 @@ import (
 	"github.com/gpubroker/gpubroker/bridge"
 	"github.com/gpubroker/gpubroker/edge/ops"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
+	"github.com/gpubroker/gpubroker/workers/presence"
 )
 
 // streamConfig is the cell's event stream as configured.
@@ -46,7 +47,8 @@ func (c *Cell) startBridge() error {
 	b, err := bridge.New(c.nc, bridge.Config{Cell: c.cfg.Cell, Brokers: brokers,
 		Partitions: int32(c.cfg.KafkaPartitions), ReplicationFactor: int16(c.cfg.KafkaReplication),
 		FlushBytes: c.cfg.KafkaFlushBytes, FlushMessages: c.cfg.KafkaFlushRecords, FlushFrequency: c.cfg.KafkaFlushEvery,
-		Logger: c.log, Metrics: c.Metrics}, c.streamConfig())
+		LeaseTTL: c.cfg.BridgeLeaseTTL,
+		Logger:   c.log, Metrics: c.Metrics}, c.streamConfig())
 	if err != nil {
 		return err
 	}
@@ -71,11 +73,26 @@ func (c *Cell) eventsView(ctx context.Context) ops.EventsView {
 	}
 	if c.bridge != nil {
 		st := c.bridge.Status(ctx)
-		k := &ops.KafkaView{Brokers: st.Brokers, Reachable: st.Reachable, LastOK: st.LastOK, LastError: st.LastError}
+		k := &ops.KafkaView{Role: st.Role, Brokers: st.Brokers, Reachable: st.Reachable, LastOK: st.LastOK, LastError: st.LastError}
 		for _, m := range st.Mappings {
 			k.Lag = append(k.Lag, ops.LagView{Type: m.Type, Topic: m.Topic, Pending: m.Pending, InFlight: m.InFlight})
 		}
 		v.Kafka = k
 	}
 	return v
+}
+
+// startPresence reports worker replicas whose heartbeats stopped (killed
+// ones cannot say they left).
+func (c *Cell) startPresence() error {
+	bus, err := c.eventBus()
+	if err != nil {
+		return err
+	}
+	w, err := presence.Start(presence.Config{Cell: c.cfg.Cell, Conn: c.nc, Events: bus, Logger: c.log})
+	if err != nil {
+		return err
+	}
+	c.stops = append(c.stops, func(context.Context) error { w.Stop(); return nil })
+	return nil
 }

@@ -98,7 +98,7 @@ func (w *Worker) run(f *flight) {
 	}
 	f.offers = w.checked(offers)
 	w.m.offers.Set(float64(len(f.offers)))
-	w.observeOffers(f.offers)
+	w.observed(f.offers, f.fetchedAt)
 }
 
 // maxUnknownLogged bounds the GPU names remembered as already logged, so a

@@ -16,7 +16,11 @@ type workerMetrics struct {
 	invalidOffers *metrics.Counter
 	unknownGPUs   *metrics.Counter
 	priceChanges  *metrics.Counter
-	rejections    *metrics.Counter
+	// superseded counts fetches whose events were not derived on their
+	// own: a newer fetch replaced them before the observer loop reached
+	// them, or another replica had recorded a later one.
+	superseded *metrics.Counter
+	rejections *metrics.Counter
 	// requestsPerFetch shows single-flight at work: how many requests
 	// each upstream fetch answered.
 	requestsPerFetch *metrics.Histogram
@@ -35,6 +39,7 @@ func newWorkerMetrics(set *metrics.Set, provider string, br *breaker.Breaker) *w
 		invalidOffers:    set.GetOrCreateCounter("gpubroker_worker_invalid_offers_total" + l),
 		unknownGPUs:      set.GetOrCreateCounter("gpubroker_unknown_gpu_offers_total" + l),
 		priceChanges:     set.GetOrCreateCounter("gpubroker_price_changes_total" + l),
+		superseded:       set.GetOrCreateCounter("gpubroker_worker_observations_superseded_total" + l),
 		rejections:       set.GetOrCreateCounter("gpubroker_breaker_rejections_total" + l),
 		requestsPerFetch: set.GetOrCreateHistogram("gpubroker_worker_requests_per_fetch" + l),
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/shared"
@@ -57,6 +58,12 @@ type Config struct {
 	// Events receives the replica's price, availability and provider
 	// events (default: dropped).
 	Events eventbus.Bus
+	// Stream, when set, makes the price and availability events survive
+	// the replica: they are published with it and awaited, and the
+	// offers they were derived from are kept in the cell's baseline
+	// bucket (BaselineBucket) for the replicas that follow. Without it the
+	// baseline lives in the process and the events go to Events.
+	Stream jetstream.JetStream
 }
 
 // Worker answers offer requests for one provider.
@@ -73,15 +80,21 @@ type Worker struct {
 	stop     context.CancelFunc
 	loops    sync.WaitGroup
 	wake     chan struct{} // asks the heartbeat loop to publish now
+	// baselines and store are where the observer loop keeps baselines
+	// and has its events stored (see record).
+	baselines baselines
+	store     func(ctx context.Context, evs ...events.Event) error
+	observe   chan struct{} // a fetch is waiting for the observer loop
+	last      *baseline     // the observer loop's last step; nil until loaded
 	// verifying holds a slot per credential check in progress.
 	verifying chan struct{}
 
 	mu          sync.Mutex
 	inflight    *flight
-	seen        map[string]seenOffer // last fetch's offers by id; nil before the first
-	healthy     *bool                // last outcome; nil before the first
-	unknown     map[string]bool      // GPU names already logged as unknown, at most maxUnknownLogged
-	unknownFull bool                 // the bound was reached and said so
+	waiting     *fetched        // the latest fetch not yet observed
+	healthy     *bool           // last outcome; nil before the first
+	unknown     map[string]bool // GPU names already logged as unknown, at most maxUnknownLogged
+	unknownFull bool            // the bound was reached and said so
 	health      health
 }
 
@@ -130,8 +143,21 @@ func New(cfg Config) (*Worker, error) {
 		log:       cfg.Logger.With("component", "worker", "provider", p, "replica", cfg.Replica),
 		sem:       make(chan struct{}, cfg.MaxConcurrent),
 		wake:      make(chan struct{}, 1),
+		observe:   make(chan struct{}, 1),
 		verifying: make(chan struct{}, maxVerifying),
 		unknown:   map[string]bool{},
+	}
+	if cfg.Stream != nil {
+		w.baselines = &kvBaselines{js: cfg.Stream, cell: cfg.Cell, maxValue: cfg.Conn.MaxPayload()}
+		w.store = func(ctx context.Context, evs ...events.Event) error { return eventbus.Store(ctx, cfg.Stream, evs...) }
+	} else {
+		w.baselines = &memBaselines{}
+		w.store = func(_ context.Context, evs ...events.Event) error {
+			for _, ev := range evs {
+				w.emit(ev)
+			}
+			return nil
+		}
 	}
 	bc := cfg.Breaker
 	userHook := bc.OnTransition
@@ -175,7 +201,8 @@ func (w *Worker) Start() error {
 	w.providerEvent(events.ReplicaJoined, "") // before the loops' first health events
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
-	w.loops.Add(2)
+	w.loops.Add(3)
+	go w.observeLoop(ctx)
 	go w.probeLoop(ctx)
 	go w.heartbeatLoop(ctx)
 	w.log.Info("worker started", "subject", shared.OffersSubject(w.cfg.Cell, w.provider))

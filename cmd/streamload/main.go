@@ -40,7 +40,7 @@ import (
 type options struct {
 	url, mode, token, channels, natsURL, cell, query string
 	conns, dialers, rate                             int
-	duration, settle                                 time.Duration
+	duration, settle, hold                           time.Duration
 }
 
 func main() {
@@ -57,6 +57,7 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 10, "events per second published, with -nats")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to publish and measure")
 	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait after the last event for stragglers")
+	flag.DurationVar(&o.hold, "hold", 0, "keep the streams open and idle this long before publishing (to measure the edge with idle streams)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		log.Fatal(err)
@@ -140,6 +141,10 @@ func run(o options) error {
 		fmt.Printf("edge RSS with the streams open: %s\n", rss(pid))
 	}
 	time.Sleep(time.Second) // subscriptions confirmed
+	if o.hold > 0 {
+		fmt.Printf("holding %d idle streams for %s\n", opened.Load(), o.hold)
+		time.Sleep(o.hold)
+	}
 	rec.measuring.Store(true)
 	published := 0
 	if o.natsURL != "" {

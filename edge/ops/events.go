@@ -23,6 +23,9 @@ type StreamView struct {
 // KafkaView is the bridge's view of Kafka and each outbound kind's lag
 // (stream messages not yet acknowledged by Kafka).
 type KafkaView struct {
+	// Role is "active" (this process's bridge forwards the cell's events)
+	// or "standby" (another bridge holds the cell's lease).
+	Role      string    `json:"role,omitempty"`
 	Brokers   []string  `json:"brokers"`
 	Reachable bool      `json:"reachable"`
 	LastOK    time.Time `json:"last_ok,omitzero"`

@@ -58,7 +58,7 @@ func (s *Service) handleHealth(rc *httpx.Request) {
 		ctx, cancel := rc.Context()
 		ev := s.cfg.Events(ctx)
 		cancel()
-		if !ev.Stream.OK || (ev.Kafka != nil && !ev.Kafka.Reachable) {
+		if !ev.Stream.OK || (ev.Kafka != nil && !ev.Kafka.Reachable && ev.Kafka.Role != "standby") {
 			h.Status = "degraded"
 		}
 		h.Events = &ev

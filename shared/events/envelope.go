@@ -32,6 +32,24 @@ func NewID() string {
 	return id.String()
 }
 
+// derivedNS is the UUID namespace of DerivedID.
+var derivedNS = uuid.MustParse("5b0f3c1e-8d2a-4e7b-9c61-2f4a7d9e0b13")
+
+// DerivedID is an event id computed from what the event says rather than
+// drawn at random (a UUIDv5 of parts): a process that derives the same
+// event again, because its predecessor died before knowing the first one
+// was stored, makes the same id, so the stream's dedup drops the copy.
+func DerivedID(parts ...string) string {
+	var b bytes.Buffer
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(p)
+	}
+	return uuid.NewSHA1(derivedNS, b.Bytes()).String()
+}
+
 // TimestampLayout is RFC 3339 in UTC with milliseconds.
 const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
 

@@ -83,6 +83,13 @@ type ProviderEvent struct {
 // Key is the provider.
 func (e ProviderEvent) Key() string { return e.Provider }
 
+// ReplicaLeftID is the event id of a replica's replica_left, whoever
+// emits it (the replica stopping, or a watcher that heard its heartbeats
+// stop): one departure is one event in the stream.
+func ReplicaLeftID(cell, provider, replica string) string {
+	return DerivedID(cell, provider, replica, TypeProviderEvent, ReplicaLeft)
+}
+
 // Location is where an offer is, beyond its normalized region, and its
 // size: what push subscribers filter and convert by ("region:DE", price
 // per GPU-hour). Optional fields, added after the first schema.
