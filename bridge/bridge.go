@@ -89,13 +89,16 @@ func (b *Bridge) run(ctx, hard context.Context) {
 		return
 	}
 	for ctx.Err() == nil {
-		l := b.acquire(ctx, js)
+		l := eventbus.AcquireLease(ctx, js, eventbus.LeaseConfig{Bucket: LeaseBucket(b.cfg.Cell),
+			What: "forwards this cell's events to Kafka", TTL: b.cfg.LeaseTTL, Logger: b.log,
+			OnStandby: func(string) { b.setRole(roleStandby) }})
 		if l == nil {
 			return
 		}
+		b.setRole(roleActive)
 		held, drop := context.WithCancel(ctx)
 		heldHard, dropHard := context.WithCancel(hard)
-		lost := l.keep(held)
+		lost := l.Keep(held)
 		go func() {
 			select {
 			case <-lost:
@@ -112,7 +115,7 @@ func (b *Bridge) run(ctx, hard context.Context) {
 		default:
 			drop()
 			dropHard()
-			l.release()
+			l.Release()
 			return
 		}
 		dropHard()

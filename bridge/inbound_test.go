@@ -22,17 +22,17 @@ func TestKafkaInboundDeadLetters(t *testing.T) {
 	cell := uniqueCell(t)
 	token := "dlq-" + cell
 	dlq := readTopic(t, brokers, events.TopicDLQUnmapped, func(r record) bool { return bytes.Contains(r.value, []byte(token)) })
-	sub, err := nc.SubscribeSync(events.KindSubjects(cell, events.TypePriceAlert))
+	sub, err := nc.SubscribeSync(events.KindSubjects(cell, events.TypePriceChange))
 	if err != nil {
 		t.Fatal(err)
 	}
 	newBus(t, nc, cell)
 	startBridge(t, nc, cell, brokers)
 
-	good := map[string]any{"event_id": events.NewID(), "type": events.TypePriceAlert, "cell": cell,
+	good := map[string]any{"event_id": events.NewID(), "type": events.TypePriceChange, "cell": cell,
 		"timestamp": "2026-12-03T10:00:00.000Z", "offer_id": "vastai:123", "token": token}
 	goodJSON, _ := json.Marshal(good)
-	noKey := map[string]any{"event_id": events.NewID(), "type": events.TypePriceAlert, "cell": cell,
+	noKey := map[string]any{"event_id": events.NewID(), "type": events.TypePriceChange, "cell": cell,
 		"timestamp": "2026-12-03T10:00:00.000Z", "token": token}
 	noKeyJSON, _ := json.Marshal(noKey)
 	bad := []struct{ value, reason string }{
@@ -63,7 +63,7 @@ func TestKafkaInboundDeadLetters(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the good alert did not reach the cell: %v", err)
 	}
-	if !bytes.Equal(m.Data, goodJSON) || m.Header.Get(events.HeaderID) != good["event_id"] || m.Subject != events.Subject(cell, events.TypePriceAlert, "vastai:123") {
+	if !bytes.Equal(m.Data, goodJSON) || m.Header.Get(events.HeaderID) != good["event_id"] || m.Subject != events.Subject(cell, events.TypePriceChange, "vastai:123") {
 		t.Fatalf("delivered %s on %s (id %q)", m.Data, m.Subject, m.Header.Get(events.HeaderID))
 	}
 	deadline := time.Now().Add(30 * time.Second)

@@ -134,7 +134,7 @@ func TestKafkaInboundBridgeKilled(t *testing.T) {
 		id := events.NewID()
 		ids[id] = true
 		offer := fmt.Sprintf("sim:offer-%d", i%300)
-		body := fmt.Sprintf(`{"event_id":%q,"type":"price_alert","cell":%q,"timestamp":"2026-12-03T10:00:00.000Z","offer_id":%q}`, id, cell, offer)
+		body := fmt.Sprintf(`{"event_id":%q,"type":"price_change","cell":%q,"timestamp":"2026-12-03T10:00:00.000Z","offer_id":%q}`, id, cell, offer)
 		batch = append(batch, &sarama.ProducerMessage{Topic: events.TopicPriceAlerts, Key: sarama.StringEncoder(offer), Value: sarama.StringEncoder(body)})
 		if len(batch) == cap(batch) {
 			if err := prod.SendMessages(batch); err != nil {
@@ -148,7 +148,7 @@ func TestKafkaInboundBridgeKilled(t *testing.T) {
 		if err != nil {
 			return 0
 		}
-		info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(events.KindSubjects(cell, events.TypePriceAlert)))
+		info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(events.KindSubjects(cell, events.TypePriceChange)))
 		if err != nil {
 			return 0
 		}
@@ -176,7 +176,7 @@ func TestKafkaInboundBridgeKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons, err := s.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.KindSubjects(cell, events.TypePriceAlert)}})
+	cons, err := s.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.KindSubjects(cell, events.TypePriceChange)}})
 	if err != nil {
 		t.Fatal(err)
 	}

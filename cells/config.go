@@ -17,6 +17,12 @@ import (
 	"github.com/gpubroker/gpubroker/webhooks"
 )
 
+// Where a cell's stream analytics run (Config.Analytics).
+const (
+	AnalyticsEmbedded = "embedded"
+	AnalyticsFlink    = "flink"
+)
+
 // Config is everything a cell's roles are configured with. FromEnv fills it
 // from the environment; cmd/gpubroker lets flags override it.
 type Config struct {
@@ -115,6 +121,10 @@ type Config struct {
 	KafkaFlushBytes   int
 	KafkaFlushRecords int
 	KafkaFlushEvery   time.Duration
+	// Analytics says where the cell's stream analytics run: AnalyticsEmbedded
+	// (default: the Go detectors in the sync role) or AnalyticsFlink (the
+	// Flink jobs of flink/, their results arriving through the bridge).
+	Analytics string
 	// BridgeLeaseTTL is how long the cell's bridge lease outlives its
 	// holder's last renewal (default 10 s; see bridge.LeaseBucket).
 	BridgeLeaseTTL time.Duration

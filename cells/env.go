@@ -256,4 +256,12 @@ func readEvents(e *envReader, c *Config) {
 	e.positive("KAFKA_FLUSH_MESSAGES", &c.KafkaFlushRecords)
 	e.dur("KAFKA_FLUSH_FREQUENCY", &c.KafkaFlushEvery)
 	e.dur("GPUBROKER_BRIDGE_LEASE_TTL", &c.BridgeLeaseTTL)
+	if v, ok := e.get("GPUBROKER_ANALYTICS"); ok {
+		switch v {
+		case AnalyticsEmbedded, AnalyticsFlink:
+			c.Analytics = v
+		default:
+			e.fail("GPUBROKER_ANALYTICS", "want embedded or flink")
+		}
+	}
 }

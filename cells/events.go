@@ -2,8 +2,12 @@ package cells
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/gpubroker/gpubroker/analytics"
 	"github.com/gpubroker/gpubroker/bridge"
 	"github.com/gpubroker/gpubroker/edge/ops"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
@@ -94,5 +98,30 @@ func (c *Cell) startPresence() error {
 		return err
 	}
 	c.stops = append(c.stops, func(context.Context) error { w.Stop(); return nil })
+	return nil
+}
+
+// startAnalytics runs the embedded detectors (docs/analytics.md) unless
+// the cell's analytics come from Flink through the bridge.
+func (c *Cell) startAnalytics(ctx context.Context) error {
+	if c.cfg.Analytics == AnalyticsFlink {
+		c.log.Info("stream analytics from Flink (gpubroker.price-alerts, -anomalies, -aggregates through the bridge); embedded detectors off")
+		return nil
+	}
+	if _, err := c.eventBus(); err != nil { // the stream exists before the runner reads it
+		return err
+	}
+	js, err := jetstream.New(c.nc)
+	if err != nil {
+		return fmt.Errorf("analytics: %w", err)
+	}
+	r, err := analytics.NewRunner(analytics.RunnerConfig{Cell: c.cfg.Cell, JS: js, Logger: c.log, Metrics: c.Metrics})
+	if err != nil {
+		return err
+	}
+	actx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { r.Run(actx); close(done) }()
+	c.stops = append(c.stops, func(ctx context.Context) error { cancel(); return awaitStop(ctx, "analytics", done) })
 	return nil
 }

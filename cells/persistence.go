@@ -163,6 +163,9 @@ func (c *Cell) startSync(ctx context.Context) error {
 	if err := c.startPresence(); err != nil {
 		return err
 	}
+	if err := c.startAnalytics(ctx); err != nil {
+		return err
+	}
 	job := &datasync.Job{Fetcher: syncFetcher{src}, Store: offers, Providers: c.cfg.Providers, Logger: c.log}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

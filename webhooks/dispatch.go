@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"sync/atomic"
 	"time"
 
@@ -18,10 +17,6 @@ import (
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/shared/webhook"
 )
-
-// ChangeThreshold is the smallest price move, in percent either way, that
-// makes a price_change delivery.
-const ChangeThreshold = 5.0
 
 // DispatcherConfig configures a Dispatcher.
 type DispatcherConfig struct {
@@ -79,7 +74,7 @@ func (d *Dispatcher) run(ctx context.Context) error {
 	}
 	cons, err := eventbus.Consumer(ctx, d.cfg.JS, d.cfg.Cell, jetstream.ConsumerConfig{Durable: dispatchConsumer,
 		Description: "webhook requests from price changes, alert notifications and provider health",
-		FilterSubjects: []string{events.KindSubjects(d.cfg.Cell, events.TypePriceUpdate),
+		FilterSubjects: []string{events.KindSubjects(d.cfg.Cell, events.TypePriceChange),
 			events.KindSubjects(d.cfg.Cell, events.TypeNotification), events.KindSubjects(d.cfg.Cell, events.TypeProviderEvent)},
 		// From now on, as the alert evaluator: a new dispatcher does not
 		// deliver the stream's history.
@@ -145,9 +140,9 @@ func (d *Dispatcher) requests(m jetstream.Msg) []events.Event {
 	)
 	subs := d.subs.Load()
 	switch typ {
-	case events.TypePriceUpdate:
-		var e events.PriceUpdate
-		if json.Unmarshal(m.Data(), &e) != nil || e.ChangePercent == nil || math.Abs(*e.ChangePercent) < ChangeThreshold {
+	case events.TypePriceChange: // the analytics' rule, from Flink or the embedded detectors
+		var e events.PriceChange
+		if json.Unmarshal(m.Data(), &e) != nil {
 			return nil
 		}
 		event, to, head = webhook.EventPriceChange, subs.all(webhook.EventPriceChange), e.Header

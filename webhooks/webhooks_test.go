@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/gpubroker/gpubroker/analytics"
 	"github.com/gpubroker/gpubroker/internal/testnats"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
 	"github.com/gpubroker/gpubroker/shared/events"
@@ -141,9 +142,18 @@ func (e *env) publish(ev events.Event) {
 	}
 }
 
-func change(offer string, from, to float64) events.PriceUpdate {
-	return events.NewPriceUpdate(events.NewHeader(events.TypePriceUpdate, cell, time.Now()), "vastai", offer,
+// change is what the stream analytics make of a price move from one
+// price to another: a price_change above 5 %, else the price_update
+// alone (which the dispatcher does not read).
+func change(offer string, from, to float64) events.Event {
+	u := events.NewPriceUpdate(events.NewHeader(events.TypePriceUpdate, cell, time.Now()), "vastai", offer,
 		"nvidia-h100-sxm-80gb", "us-east", events.Price(from), events.Price(to))
+	for _, r := range analytics.New(analytics.Config{}).Observe(u) {
+		if pc, ok := r.(events.PriceChange); ok {
+			return pc
+		}
+	}
+	return u
 }
 
 func (e *env) deliveries(user, hook string) []store.WebhookDelivery {
@@ -187,18 +197,18 @@ func TestPriceChangeDelivered(t *testing.T) {
 		t.Fatalf("%d deliveries to the subscriber, %d to the other", len(hits), len(other.got()))
 	}
 	h := hits[0]
-	if h.sigErr != nil || h.event != webhook.EventPriceChange || h.delivery != webhook.DeliveryID(id, big.EventID) {
+	if h.sigErr != nil || h.event != webhook.EventPriceChange || h.delivery != webhook.DeliveryID(id, big.Head().EventID) {
 		t.Fatalf("delivery %q event %q signature %v", h.delivery, h.event, h.sigErr)
 	}
 	var body struct {
 		ID, Event string
 		WebhookID string `json:"webhook_id"`
-		Data      events.PriceUpdate
+		Data      events.PriceChange
 	}
 	if err := json.Unmarshal(h.body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Data.OfferID != "vastai:2" || body.Data.ChangePercent == nil || *body.Data.ChangePercent != -10 || body.WebhookID != id {
+	if body.Data.OfferID != "vastai:2" || body.Data.ChangePercent != -10 || body.WebhookID != id {
 		t.Fatalf("body %s", h.body)
 	}
 	waitFor(t, "the record", func() bool {
@@ -206,7 +216,7 @@ func TestPriceChangeDelivered(t *testing.T) {
 		return len(ds) == 1 && ds[0].State == store.DeliveryDelivered
 	})
 	d := e.deliveries("u1", id)[0]
-	if d.ID != h.delivery || d.EventID != big.EventID || len(d.Attempts) != 1 || d.Attempts[0].Status != 200 {
+	if d.ID != h.delivery || d.EventID != big.Head().EventID || len(d.Attempts) != 1 || d.Attempts[0].Status != 200 {
 		t.Fatalf("record %+v", d)
 	}
 }

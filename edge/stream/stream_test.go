@@ -169,7 +169,7 @@ func asClose(err error, ce **websocket.CloseError) bool {
 func TestWebSocketProtocol(t *testing.T) {
 	f := newFixture(t, nil)
 	c, hello := f.dial("/ws/providers/", nil)
-	if hello["session_id"] == "" || hello["resume_token"] == "" || len(hello["available_subscriptions"].([]any)) != 6 {
+	if hello["session_id"] == "" || hello["resume_token"] == "" || len(hello["available_subscriptions"].([]any)) != 7 {
 		t.Fatalf("hello %v", hello)
 	}
 	c.send(map[string]any{"type": "subscribe", "channel": "gpu:H100 SXM", "id": 1})

@@ -104,8 +104,8 @@ func TestRoutesCoverTopics(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	route := Route{Type: TypePriceAlert, Topic: TopicPriceAlerts}
-	const ok = `{"event_id":"e1","type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o1"}`
+	route := Route{Type: TypePriceChange, Topic: TopicPriceAlerts}
+	const ok = `{"event_id":"e1","type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o1"}`
 	in, err := Check(route, []byte(ok))
 	if err != nil || in.EventID != "e1" || in.Key != "o1" || in.Cell != "eu" || string(in.Data) != ok {
 		t.Fatalf("Check(good) = %+v, %v", in, err)
@@ -114,15 +114,15 @@ func TestCheck(t *testing.T) {
 		{`not json`, "not a JSON object"},
 		{`[1,2]`, "not a JSON object"},
 		{"\xff", "not UTF-8"},
-		{`{"type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "event_id missing"},
-		{`{"event_id":"","type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "event_id must not be empty"},
-		{`{"event_id":7,"type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "event_id must be a string"},
-		{`{"event_id":"` + strings.Repeat("x", 129) + `","type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "longer than 128"},
+		{`{"type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "event_id missing"},
+		{`{"event_id":"","type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "event_id must not be empty"},
+		{`{"event_id":7,"type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "event_id must be a string"},
+		{`{"event_id":"` + strings.Repeat("x", 129) + `","type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "longer than 128"},
 		{`{"event_id":"e","type":"price_update","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "does not belong on this topic"},
-		{`{"event_id":"e","type":"price_alert","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "cell missing"},
-		{`{"event_id":"e","type":"price_alert","cell":"eu","offer_id":"o"}`, "timestamp missing"},
-		{`{"event_id":"e","type":"price_alert","cell":"eu","timestamp":"now","offer_id":"o"}`, "not RFC 3339"},
-		{`{"event_id":"e","type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z"}`, "offer_id missing"},
+		{`{"event_id":"e","type":"price_change","timestamp":"2026-12-03T10:00:00Z","offer_id":"o"}`, "cell missing"},
+		{`{"event_id":"e","type":"price_change","cell":"eu","offer_id":"o"}`, "timestamp missing"},
+		{`{"event_id":"e","type":"price_change","cell":"eu","timestamp":"now","offer_id":"o"}`, "not RFC 3339"},
+		{`{"event_id":"e","type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z"}`, "offer_id missing"},
 	} {
 		_, err := Check(route, []byte(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.reason) {
@@ -134,17 +134,17 @@ func TestCheck(t *testing.T) {
 // Whatever arrives from Kafka, Check answers (never panics) and what it
 // accepts has every envelope field.
 func FuzzCheck(f *testing.F) {
-	f.Add([]byte(`{"event_id":"e1","type":"price_alert","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o1"}`))
-	f.Add([]byte(`{"event_id":"e1","type":"price_alert"`))
+	f.Add([]byte(`{"event_id":"e1","type":"price_change","cell":"eu","timestamp":"2026-12-03T10:00:00Z","offer_id":"o1"}`))
+	f.Add([]byte(`{"event_id":"e1","type":"price_change"`))
 	f.Add([]byte(`{}`))
 	f.Add([]byte("\x00"))
-	route := Route{Type: TypePriceAlert, Topic: TopicPriceAlerts}
+	route := Route{Type: TypePriceChange, Topic: TopicPriceAlerts}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := Check(route, data)
 		if err != nil {
 			return
 		}
-		if in.EventID == "" || len(in.EventID) > MaxIDLength || in.Type != TypePriceAlert || in.Cell == "" || in.Key == "" || in.Timestamp.Time().IsZero() {
+		if in.EventID == "" || len(in.EventID) > MaxIDLength || in.Type != TypePriceChange || in.Cell == "" || in.Key == "" || in.Timestamp.Time().IsZero() {
 			t.Fatalf("accepted %q as %+v", data, in)
 		}
 		if s := Subject(in.Cell, in.Type, in.Key); strings.Count(s, ".") != 3+strings.Count(in.Cell, ".") {

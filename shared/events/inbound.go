@@ -19,7 +19,7 @@ type Inbound struct {
 }
 
 // inboundKeys names the field that keys each inbound kind.
-var inboundKeys = map[string]string{TypePriceAlert: "offer_id"}
+var inboundKeys = map[string]string{TypePriceChange: "offer_id", TypePriceAnomaly: "offer_id", TypePriceAggregate: "gpu"}
 
 // Check validates an event arriving on an inbound topic: a JSON object with
 // a non-empty event_id, the topic's type, a cell, an RFC 3339 timestamp and

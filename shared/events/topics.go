@@ -9,7 +9,9 @@ const (
 	TopicProviderEvents = "gpubroker.provider-events" // provider_event and availability_update
 
 	TopicWebhooks           = "gpubroker.webhooks"
-	TopicPriceAlerts        = "gpubroker.price-alerts"
+	TopicPriceAlerts        = "gpubroker.price-alerts"     // price_change, from Flink
+	TopicPriceAnomalies     = "gpubroker.price-anomalies"  // price_anomaly, from Flink
+	TopicPriceAggregates    = "gpubroker.price-aggregates" // price_aggregate, from Flink
 	TopicRentalEvents       = "gpubroker.rental-events"
 	TopicAgentActions       = "gpubroker.agents.actions"
 	TopicAgentNotifications = "gpubroker.agents.notifications"
@@ -20,8 +22,14 @@ const (
 	TopicDLQUnmapped        = "gpubroker.dlq.bridge" // what the bridge cannot map, either way
 )
 
-// Kinds Kafka producers send into the cell (inbound).
-const TypePriceAlert = "price_alert"
+// Kinds Kafka producers (the Flink jobs) send into the cell (inbound); the
+// cell's embedded detectors make the same kinds when Flink is not on
+// (docs/analytics.md).
+const (
+	TypePriceChange    = "price_change"
+	TypePriceAnomaly   = "price_anomaly"
+	TypePriceAggregate = "price_aggregate"
+)
 
 // Route says where a kind travels: its Kafka topic and whether the bridge
 // carries it out of the cell (Outbound) or into it.
@@ -39,14 +47,17 @@ func Routes() []Route {
 		{TypeProviderEvent, TopicProviderEvents, true},
 		{TypeWebhookRequest, TopicWebhooks, true},
 		{TypeWebhookDead, TopicDLQWebhooks, true},
-		{TypePriceAlert, TopicPriceAlerts, false},
+		{TypePriceChange, TopicPriceAlerts, false},
+		{TypePriceAnomaly, TopicPriceAnomalies, false},
+		{TypePriceAggregate, TopicPriceAggregates, false},
 	}
 }
 
 // Topics is every topic the bridge makes sure exists, reserved ones
 // included, so none is ever created with broker defaults.
 func Topics() []string {
-	return []string{TopicPriceUpdates, TopicProviderEvents, TopicWebhooks, TopicPriceAlerts, TopicRentalEvents,
+	return []string{TopicPriceUpdates, TopicProviderEvents, TopicWebhooks, TopicPriceAlerts, TopicPriceAnomalies,
+		TopicPriceAggregates, TopicRentalEvents,
 		TopicAgentActions, TopicAgentNotifications, TopicBillingEvents,
 		TopicDLQWebhooks, TopicDLQNotifications, TopicDLQAgentActions, TopicDLQUnmapped}
 }

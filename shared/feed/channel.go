@@ -17,7 +17,7 @@ type Channel struct {
 }
 
 // Channels a client can subscribe to; {x} parts are filled by the client.
-var Available = []string{"price_updates", "health_status", "availability", "provider:{name}", "gpu:{type}", "region:{name}"}
+var Available = []string{"price_updates", "health_status", "availability", "anomalies", "provider:{name}", "gpu:{type}", "region:{name}"}
 
 // ErrUnknownChannel is a channel name no channel has.
 var ErrUnknownChannel = errors.New("unknown channel")
@@ -35,7 +35,7 @@ func ParseChannel(name string, knownProvider func(string) bool) (Channel, error)
 		return Channel{}, ErrUnknownChannel
 	}
 	switch name {
-	case "price_updates", "health_status", "availability":
+	case "price_updates", "health_status", "availability", "anomalies":
 		return Channel{Name: name, Keys: []string{name}}, nil
 	}
 	kind, arg, ok := strings.Cut(name, ":")

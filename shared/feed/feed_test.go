@@ -337,3 +337,46 @@ func TestAlertToOwner(t *testing.T) {
 		t.Fatalf("replayed %v", ups)
 	}
 }
+
+// The analytics' results are pushed: a price_change to the price_updates
+// channel (and the offer's GPU, provider and region channels), an anomaly
+// to the anomalies channel only among the kind channels.
+func TestAnalyticsResultsArePushed(t *testing.T) {
+	h := NewHub(Config{})
+	prices := h.Subscribe(Options{})
+	prices.Add(mustChannel(t, "price_updates"))
+	anomalies := h.Subscribe(Options{})
+	anomalies.Add(mustChannel(t, "anomalies"))
+	byGPU := h.Subscribe(Options{})
+	byGPU.Add(mustChannel(t, "gpu:H100 SXM"))
+
+	head := func(typ string) events.Header { return events.NewHeader(typ, "t", time.Now()) }
+	pc, _ := json.Marshal(events.PriceChange{Header: head(events.TypePriceChange), SourceEventID: "s1", OfferID: "vastai:1",
+		Provider: "vastai", GPU: "nvidia-h100-sxm-80gb", Region: "us-east", OldPrice: 2, NewPrice: 2.5, ChangePercent: 25})
+	h.Publish(mustDecode(t, 1, events.TypePriceChange, pc))
+	an, _ := json.Marshal(events.PriceAnomaly{Header: head(events.TypePriceAnomaly), SourceEventID: "s2", OfferID: "vastai:2",
+		Provider: "vastai", GPU: "nvidia-h100-sxm-80gb", Region: "us-east", Price: 9, Mean: 2, StdDev: 0.05, Z: 140, WindowCount: 100})
+	h.Publish(mustDecode(t, 2, events.TypePriceAnomaly, an))
+	for _, c := range []struct {
+		name  string
+		s     *Subscriber
+		kinds []string
+	}{{"price_updates", prices, []string{"price_change"}}, {"anomalies", anomalies, []string{"anomaly"}},
+		{"gpu", byGPU, []string{"price_change", "anomaly"}}} {
+		ups, _ := next(t, c.s)
+		var kinds []string
+		for _, u := range ups {
+			var f map[string]any
+			if err := json.Unmarshal(u.Frame, &f); err != nil {
+				t.Fatal(err)
+			}
+			kinds = append(kinds, f["type"].(string))
+		}
+		if fmt.Sprint(kinds) != fmt.Sprint(c.kinds) {
+			t.Errorf("%s: got %v, want %v", c.name, kinds, c.kinds)
+		}
+	}
+	if _, _, err := Decode(3, events.TypePriceAnomaly, []byte(`{"event_id":"x"}`)); err == nil {
+		t.Fatal("an anomaly without a provider decoded")
+	}
+}

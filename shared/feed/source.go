@@ -13,7 +13,8 @@ import (
 )
 
 // pushedKinds are the event kinds the hub pushes.
-var pushedKinds = []string{events.TypePriceUpdate, events.TypeAvailabilityUpdate, events.TypeProviderEvent, events.TypeNotification}
+var pushedKinds = []string{events.TypePriceUpdate, events.TypeAvailabilityUpdate, events.TypeProviderEvent, events.TypeNotification,
+	events.TypePriceChange, events.TypePriceAnomaly}
 
 // Follow reads the cell's event stream into h until ctx ends: one ordered
 // consumer (no acknowledgements, no server-side state to clean up) from

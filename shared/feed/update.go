@@ -15,6 +15,12 @@ const (
 	KindHealth       = "health_update"
 	KindAvailability = "availability_update"
 	KindAlert        = "alert"
+	// KindPriceChange is a move of more than 5 % (the analytics' price
+	// change rule), on the price_updates channel; KindAnomaly a price far
+	// from its GPU's recent ones, on the anomalies channel
+	// (docs/analytics.md).
+	KindPriceChange = "price_change"
+	KindAnomaly     = "anomaly"
 )
 
 // Update is one event as pushed: what the index routes it by, and the
@@ -87,6 +93,38 @@ type alertFrame struct {
 	Timestamp      events.Timestamp `json:"timestamp"`
 }
 
+type priceChangeFrame struct {
+	Type          string           `json:"type"`
+	Seq           uint64           `json:"seq"`
+	EventID       string           `json:"event_id"`
+	SourceEventID string           `json:"source_event_id"`
+	Provider      string           `json:"provider"`
+	OfferID       string           `json:"offer_id"`
+	GPU           string           `json:"gpu"`
+	Region        string           `json:"region"`
+	OldPrice      float64          `json:"old_price"`
+	NewPrice      float64          `json:"new_price"`
+	ChangePercent float64          `json:"change_percent"`
+	Timestamp     events.Timestamp `json:"timestamp"`
+}
+
+type anomalyFrame struct {
+	Type          string           `json:"type"`
+	Seq           uint64           `json:"seq"`
+	EventID       string           `json:"event_id"`
+	SourceEventID string           `json:"source_event_id"`
+	Provider      string           `json:"provider"`
+	OfferID       string           `json:"offer_id"`
+	GPU           string           `json:"gpu"`
+	Region        string           `json:"region"`
+	Price         float64          `json:"price_per_gpu_hour"`
+	Mean          float64          `json:"mean"`
+	StdDev        float64          `json:"stddev"`
+	Z             float64          `json:"z"`
+	WindowCount   int              `json:"window_count"`
+	Timestamp     events.Timestamp `json:"timestamp"`
+}
+
 type healthFrame struct {
 	Type      string           `json:"type"`
 	Seq       uint64           `json:"seq"`
@@ -145,6 +183,26 @@ func Decode(seq uint64, typ string, body []byte) (u Update, ok bool, err error) 
 		u.Keys = []string{"health_status", "provider:" + e.Provider}
 		u.Frame, err = json.Marshal(healthFrame{Type: KindHealth, Seq: seq, EventID: e.EventID, Provider: e.Provider,
 			Healthy: healthy, Event: e.Event, Reason: e.Reason, Timestamp: e.Timestamp})
+	case events.TypePriceChange:
+		var e events.PriceChange
+		if err := strictEvent(body, &e, &e.Header, &e.Provider); err != nil {
+			return u, false, err
+		}
+		u.EventID, u.Kind, u.Provider, u.OfferID, u.GPU, u.Price = e.EventID, KindPriceChange, e.Provider, e.OfferID, e.GPU, events.Price(e.NewPrice)
+		u.Keys = offerKeys("price_updates", e.Provider, e.GPU, e.Region, "")
+		u.Frame, err = json.Marshal(priceChangeFrame{Type: KindPriceChange, Seq: seq, EventID: e.EventID, SourceEventID: e.SourceEventID,
+			Provider: e.Provider, OfferID: e.OfferID, GPU: e.GPU, Region: e.Region, OldPrice: e.OldPrice, NewPrice: e.NewPrice,
+			ChangePercent: e.ChangePercent, Timestamp: e.Timestamp})
+	case events.TypePriceAnomaly:
+		var e events.PriceAnomaly
+		if err := strictEvent(body, &e, &e.Header, &e.Provider); err != nil {
+			return u, false, err
+		}
+		u.EventID, u.Kind, u.Provider, u.OfferID, u.GPU, u.PerGPU = e.EventID, KindAnomaly, e.Provider, e.OfferID, e.GPU, events.Price(e.Price)
+		u.Keys = offerKeys("anomalies", e.Provider, e.GPU, e.Region, "")
+		u.Frame, err = json.Marshal(anomalyFrame{Type: KindAnomaly, Seq: seq, EventID: e.EventID, SourceEventID: e.SourceEventID,
+			Provider: e.Provider, OfferID: e.OfferID, GPU: e.GPU, Region: e.Region, Price: e.Price, Mean: e.Mean, StdDev: e.StdDev,
+			Z: e.Z, WindowCount: e.WindowCount, Timestamp: e.Timestamp})
 	case events.TypeNotification:
 		var e events.Notification
 		if err := json.Unmarshal(body, &e); err != nil {
