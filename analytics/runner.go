@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -43,6 +44,26 @@ type Runner struct {
 	cfg                        RunnerConfig
 	log                        *slog.Logger
 	results, skipped, replayed *metrics.Counter
+	role                       atomic.Value // "active" or "standby" once the lease was tried
+	lastResult                 atomic.Int64 // unix ms of the last stored results
+}
+
+// Status is what /health shows of the runner.
+type Status struct {
+	// Role is "active" (this process runs the cell's detectors) or
+	// "standby" (another one does).
+	Role       string
+	LastResult time.Time // zero before the first
+}
+
+// Status reports the runner's role and its last results.
+func (r *Runner) Status() Status {
+	st := Status{}
+	st.Role, _ = r.role.Load().(string)
+	if ms := r.lastResult.Load(); ms > 0 {
+		st.LastResult = time.UnixMilli(ms).UTC()
+	}
+	return st
 }
 
 // NewRunner checks cfg.
@@ -73,10 +94,11 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 func (r *Runner) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		l := eventbus.AcquireLease(ctx, r.cfg.JS, eventbus.LeaseConfig{Bucket: LeaseBucket(r.cfg.Cell),
-			What: "runs this cell's embedded analytics", Logger: r.log})
+			What: "runs this cell's embedded analytics", Logger: r.log, OnStandby: func(string) { r.role.Store("standby") }})
 		if l == nil {
 			return
 		}
+		r.role.Store("active")
 		held, drop := context.WithCancel(ctx)
 		lost := l.Keep(held)
 		go func() {
@@ -100,6 +122,7 @@ func (r *Runner) Run(ctx context.Context) {
 		drop()
 		select {
 		case <-lost:
+			r.role.Store("standby")
 		default:
 			l.Release()
 		}
@@ -162,6 +185,7 @@ func (r *Runner) session(ctx context.Context) error {
 			cancel()
 			if err == nil {
 				r.results.Add(len(out))
+				r.lastResult.Store(time.Now().UnixMilli())
 				break
 			}
 			if ctx.Err() != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/nats-io/nats-server/v2/server"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gpubroker/gpubroker/adapters"
 	"github.com/gpubroker/gpubroker/adapters/simulator"
+	"github.com/gpubroker/gpubroker/analytics"
 	"github.com/gpubroker/gpubroker/bridge"
 	"github.com/gpubroker/gpubroker/credentials"
 	"github.com/gpubroker/gpubroker/edge"
@@ -42,14 +44,17 @@ type Cell struct {
 	edge        *edge.Server
 	httpAddr    string
 	metricsAddr string
-	keys        credentials.Store             // provider keys (Vault or the environment)
-	offers      *client.NATS                  // the workers' client, shared by the edge and the sync job
-	db          store.Store                   // accounts, owned resources, price history
-	bus         *eventbus.JetStream           // the cell's event stream; nil until a producer needs it
-	bridge      *bridge.Bridge                // nil: no Kafka bridge in this process
-	stops       []func(context.Context) error // run in reverse order
-	done        chan error
-	cancel      context.CancelFunc
+	keys        credentials.Store   // provider keys (Vault or the environment)
+	offers      *client.NATS        // the workers' client, shared by the edge and the sync job
+	db          store.Store         // accounts, owned resources, price history
+	bus         *eventbus.JetStream // the cell's event stream; nil until a producer needs it
+	bridge      *bridge.Bridge      // nil: no Kafka bridge in this process
+	// analytics is the embedded analytics runner (none in this process:
+	// nil); set after the edge serves, so atomic.
+	analytics atomic.Pointer[analytics.Runner]
+	stops     []func(context.Context) error // run in reverse order
+	done      chan error
+	cancel    context.CancelFunc
 }
 
 // Roles selects what Start runs.

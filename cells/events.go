@@ -83,6 +83,14 @@ func (c *Cell) eventsView(ctx context.Context) ops.EventsView {
 		}
 		v.Kafka = k
 	}
+	v.Analytics = &ops.AnalyticsView{Mode: c.cfg.Analytics}
+	if v.Analytics.Mode == "" {
+		v.Analytics.Mode = AnalyticsEmbedded
+	}
+	if r := c.analytics.Load(); r != nil {
+		st := r.Status()
+		v.Analytics.Role, v.Analytics.LastResult = st.Role, st.LastResult
+	}
 	return v
 }
 
@@ -119,6 +127,7 @@ func (c *Cell) startAnalytics(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.analytics.Store(r)
 	actx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { r.Run(actx); close(done) }()

@@ -8,6 +8,17 @@ type EventsView struct {
 	Stream StreamView `json:"stream"`
 	// Kafka is absent when this process runs no bridge.
 	Kafka *KafkaView `json:"kafka,omitempty"`
+	// Analytics says where the cell's stream analytics run.
+	Analytics *AnalyticsView `json:"analytics,omitempty"`
+}
+
+// AnalyticsView is the stream analytics (docs/analytics.md): "embedded"
+// (the cell's Go detectors; Role and LastResult where this process runs
+// them) or "flink" (the Flink jobs, their results through the bridge).
+type AnalyticsView struct {
+	Mode       string    `json:"mode"`
+	Role       string    `json:"role,omitempty"`
+	LastResult time.Time `json:"last_result,omitzero"`
 }
 
 // StreamView is the JetStream backlog.
