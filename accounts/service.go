@@ -175,11 +175,14 @@ const (
 	// Integrations hold the owner's provider keys (write stores them).
 	ScopeIntegrationsRead  = "integrations:read"
 	ScopeIntegrationsWrite = "integrations:write"
+	// ScopeJobsRun lets an orchestrator (Airflow) trigger the cell's jobs
+	// (POST /api/v2/jobs/...); only service tokens reach those routes.
+	ScopeJobsRun = "jobs:run"
 )
 
 // Scopes lists every scope, in documentation order.
 var Scopes = []string{ScopeOffersRead, ScopeFavoritesRead, ScopeFavoritesWrite, ScopeAlertsRead, ScopeAlertsWrite,
-	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAnalyticsRead, ScopeIntegrationsRead, ScopeIntegrationsWrite}
+	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAnalyticsRead, ScopeIntegrationsRead, ScopeIntegrationsWrite, ScopeJobsRun}
 
 // Principal is the authenticated caller of an account operation.
 type Principal struct {

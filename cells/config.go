@@ -17,6 +17,12 @@ import (
 	"github.com/gpubroker/gpubroker/webhooks"
 )
 
+// Who schedules a cell's jobs (Config.Orchestrator).
+const (
+	OrchestratorEmbedded = "embedded"
+	OrchestratorAirflow  = "airflow"
+)
+
 // Where a cell's stream analytics run (Config.Analytics).
 const (
 	AnalyticsEmbedded = "embedded"
@@ -121,6 +127,15 @@ type Config struct {
 	KafkaFlushBytes   int
 	KafkaFlushRecords int
 	KafkaFlushEvery   time.Duration
+	// Orchestrator says who schedules the cell's jobs: OrchestratorEmbedded
+	// (default: each edge warms its cache every CacheWarmEvery, the sync
+	// role syncs every SyncInterval, its deliverer delivers webhooks from
+	// the stream) or OrchestratorAirflow (the DAGs of airflow/ call
+	// /api/v2/jobs/...; those three stand down).
+	Orchestrator string
+	// CacheWarmEvery is how often an edge warms its cache with every
+	// provider's offers when the orchestrator is embedded (default 5 min).
+	CacheWarmEvery time.Duration
 	// Analytics says where the cell's stream analytics run: AnalyticsEmbedded
 	// (default: the Go detectors in the sync role) or AnalyticsFlink (the
 	// Flink jobs of flink/, their results arriving through the bridge).
@@ -158,6 +173,7 @@ func Defaults() Config {
 		ProbeInterval:   30 * time.Second,
 		DataDir:         ".gpubroker",
 		SyncInterval:    time.Hour,
+		CacheWarmEvery:  5 * time.Minute,
 		BreakerOpenFor:  30 * time.Second,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -15,15 +16,20 @@ import (
 	"github.com/gpubroker/gpubroker/edge/cache"
 	"github.com/gpubroker/gpubroker/edge/httpx"
 	"github.com/gpubroker/gpubroker/edge/identity"
+	"github.com/gpubroker/gpubroker/edge/jobs"
 	"github.com/gpubroker/gpubroker/edge/ops"
 	"github.com/gpubroker/gpubroker/edge/ratelimit"
 	"github.com/gpubroker/gpubroker/edge/search"
 	"github.com/gpubroker/gpubroker/edge/stream"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
+	"github.com/gpubroker/gpubroker/shared/events"
 	"github.com/gpubroker/gpubroker/shared/feed"
 	"github.com/gpubroker/gpubroker/shared/store"
+	"github.com/gpubroker/gpubroker/shared/webhook"
+	"github.com/gpubroker/gpubroker/webhooks"
 	"github.com/gpubroker/gpubroker/workers/client"
+	"github.com/gpubroker/gpubroker/workers/datasync"
 )
 
 // startEdge assembles the HTTP edge from its feature packages over this
@@ -190,6 +196,11 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		})
 		features = append(features, push)
 	}
+	features = append(features, jobs.New(c.jobsConfig(p, offers)))
+	if cfg.Orchestrator != OrchestratorAirflow && cfg.CacheWarmEvery > 0 {
+		stop := c.warmEvery(offers, cfg.CacheWarmEvery)
+		closers = append(closers, stop)
+	}
 	var routes []httpx.Route
 	for _, f := range features {
 		routes = append(routes, f.Routes()...)
@@ -198,4 +209,51 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, AccessLog: cfg.AccessLog,
 		Logger: c.log, Metrics: c.Metrics})
 	return srv, closeParts, err
+}
+
+// jobsConfig is what the job routes run in this process.
+func (c *Cell) jobsConfig(p edgeParts, offers *search.Service) jobs.Config {
+	cfg := jobs.Config{Logger: c.log, Warm: func(ctx context.Context) any { return offers.Warm(ctx) }}
+	if n, ok := p.source.(*client.NATS); ok {
+		cfg.Probe = func(ctx context.Context) any { return n.Probe(ctx, c.cfg.Providers) }
+	}
+	if c.nc == nil { // an edge assembled without the cell's NATS (tests)
+		return cfg
+	}
+	cfg.Sync = func(ctx context.Context) (any, error) { return datasync.Trigger(ctx, c.nc, c.cfg.Cell) }
+	if p.db != nil {
+		if js, err := jetstream.New(c.nc); err == nil {
+			d := webhooks.NewDeliverer(webhooks.DelivererConfig{Cell: c.cfg.Cell, Store: p.db, JS: js, Sender: c.webhookSender(),
+				Logger: c.log, Metrics: c.Metrics})
+			cfg.Deliver = func(ctx context.Context, req events.WebhookRequest, n int) (webhooks.Attempted, error) {
+				return d.Attempt(ctx, req, n, webhook.Delay(min(n, webhook.Attempts-1), webhook.Jitter()))
+			}
+			cfg.DeadLetter = d.DeadLetter
+		}
+	}
+	return cfg
+}
+
+// warmEvery warms the edge's cache with every provider's offers on a
+// timer (the embedded cache_warm schedule); the returned func stops it.
+func (c *Cell) warmEvery(offers *search.Service, every time.Duration) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+				r := offers.Warm(wctx)
+				wcancel()
+				c.log.Debug("cache warmed", "warm", r.Warm, "failed", r.Failed)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

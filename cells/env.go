@@ -256,6 +256,15 @@ func readEvents(e *envReader, c *Config) {
 	e.positive("KAFKA_FLUSH_MESSAGES", &c.KafkaFlushRecords)
 	e.dur("KAFKA_FLUSH_FREQUENCY", &c.KafkaFlushEvery)
 	e.dur("GPUBROKER_BRIDGE_LEASE_TTL", &c.BridgeLeaseTTL)
+	if v, ok := e.get("GPUBROKER_ORCHESTRATOR"); ok {
+		switch v {
+		case OrchestratorEmbedded, OrchestratorAirflow:
+			c.Orchestrator = v
+		default:
+			e.fail("GPUBROKER_ORCHESTRATOR", "want embedded or airflow")
+		}
+	}
+	e.dur("GPUBROKER_CACHE_WARM_EVERY", &c.CacheWarmEvery)
 	if v, ok := e.get("GPUBROKER_ANALYTICS"); ok {
 		switch v {
 		case AnalyticsEmbedded, AnalyticsFlink:

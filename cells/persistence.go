@@ -95,6 +95,19 @@ func (c *Cell) startAlerts(ctx context.Context, db store.Store) error {
 // startWebhooks runs the webhook dispatcher and delivery worker on the
 // cell's stream. Their client has none of the bus's async handlers: they
 // wait for each publish themselves.
+// webhookSender is the configured sender, or the production one (with
+// loopback receivers allowed in development).
+func (c *Cell) webhookSender() webhooks.Sender {
+	if c.cfg.WebhookSender != nil {
+		return c.cfg.WebhookSender
+	}
+	sc := webhook.SenderConfig{}
+	if c.cfg.Development { // a receiver on the developer's machine
+		sc.Blocked = func(a netip.Addr) bool { return !a.Unmap().IsLoopback() && webhook.BlockedAddr(a) }
+	}
+	return webhook.NewSender(sc)
+}
+
 func (c *Cell) startWebhooks(ctx context.Context, db store.Store) error {
 	if _, err := c.eventBus(); err != nil { // the stream exists before they read it
 		return err
@@ -103,23 +116,17 @@ func (c *Cell) startWebhooks(ctx context.Context, db store.Store) error {
 	if err != nil {
 		return fmt.Errorf("webhooks: %w", err)
 	}
-	sender := c.cfg.WebhookSender
-	if sender == nil {
-		sc := webhook.SenderConfig{}
-		if c.cfg.Development { // a receiver on the developer's machine
-			sc.Blocked = func(a netip.Addr) bool { return !a.Unmap().IsLoopback() && webhook.BlockedAddr(a) }
-		}
-		sender = webhook.NewSender(sc)
-	}
 	d := webhooks.NewDispatcher(webhooks.DispatcherConfig{Cell: c.cfg.Cell, Store: db, JS: js, Logger: c.log, Metrics: c.Metrics})
-	v := webhooks.NewDeliverer(webhooks.DelivererConfig{Cell: c.cfg.Cell, Store: db, JS: js, Sender: sender, Logger: c.log,
+	v := webhooks.NewDeliverer(webhooks.DelivererConfig{Cell: c.cfg.Cell, Store: db, JS: js, Sender: c.webhookSender(), Logger: c.log,
 		Metrics: c.Metrics})
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		var wg sync.WaitGroup
 		wg.Go(func() { d.Run(wctx) })
-		wg.Go(func() { v.Run(wctx) })
+		if c.cfg.Orchestrator != OrchestratorAirflow { // else Airflow's webhook_delivery DAG delivers from Kafka
+			wg.Go(func() { v.Run(wctx) })
+		}
 		wg.Wait()
 		close(done)
 	}()
@@ -184,8 +191,8 @@ func (c *Cell) startSync(ctx context.Context) error {
 	})
 	go func() {
 		defer close(done)
-		if c.cfg.SyncInterval <= 0 {
-			return
+		if c.cfg.SyncInterval <= 0 || c.cfg.Orchestrator == OrchestratorAirflow {
+			return // Airflow's data_sync DAG runs it through <cell>.jobs.sync
 		}
 		select {
 		case <-ctx.Done():

@@ -125,7 +125,9 @@ func (d *Deliverer) run(ctx context.Context) error {
 	}
 }
 
-// handle makes one attempt of one request and settles the message.
+// handle makes one attempt of one request and settles the message: acked
+// when done, redelivered after the schedule's wait, dead-lettered after
+// the last attempt.
 func (d *Deliverer) handle(ctx context.Context, m jetstream.Msg) {
 	var req events.WebhookRequest
 	if err := json.Unmarshal(m.Data(), &req); err != nil || req.EventID == "" || req.WebhookID == "" || len(req.Body) == 0 {
@@ -139,91 +141,37 @@ func (d *Deliverer) handle(ctx context.Context, m jetstream.Msg) {
 		attempt = int(md.NumDelivered)
 	}
 	log := d.log.With("delivery", req.EventID, "webhook", req.WebhookID, "attempt", attempt)
-	w, err := d.cfg.Store.WebhookByID(ctx, req.WebhookID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		d.outcome("webhook_deleted")
-		_ = m.Ack()
-		return
-	case err != nil:
-		// The store is away: this attempt could not be made, and the next
-		// waits as a failed one would, so an outage shorter than the
-		// schedule loses nothing.
-		log.Warn("webhook not loaded; delivery postponed", "err", err)
-		d.outcome("store_unavailable")
-		d.settle(m, attempt, req, false, webhook.Result{Err: err}, log)
-		return
-	case !w.DisabledAt.IsZero():
-		d.outcome("webhook_disabled")
-		_ = m.Ack()
-		return
-	}
 	if attempt > d.cfg.Attempts { // dead-lettering failed last time
-		d.settle(m, attempt, req, false, webhook.Result{Err: errors.New("attempts exhausted")}, log)
+		d.deadLetterMsg(m, req, Attempted{Outcome: OutcomeFailed, Attempt: attempt - 1, Error: "attempts exhausted"}, log)
 		return
 	}
-	at := d.cfg.Now()
-	res := d.cfg.Sender.Send(ctx, webhook.Delivery{URL: w.URL, Secret: w.Secret, ID: req.EventID, Event: req.Event, Body: req.Body})
-	a := store.DeliveryAttempt{N: attempt, Status: res.Status, Error: errText(res.Err), At: at, Took: res.Took}
-	state, next := d.settle(m, attempt, req, true, res, log)
-	if state == "" {
-		return
-	}
-	dl := store.WebhookDelivery{ID: req.EventID, WebhookID: req.WebhookID, UserID: req.UserID, Event: req.Event,
-		EventID: req.SourceID, State: state, NextAttemptAt: next, CreatedAt: req.Timestamp.Time(), UpdatedAt: d.cfg.Now()}
-	if err := d.cfg.Store.RecordAttempt(ctx, dl, a); err != nil && !errors.Is(err, store.ErrNotFound) {
-		// The record is a report; the delivery itself is settled.
-		log.Warn("delivery attempt not recorded", "err", err)
+	wait := d.cfg.Delay(attempt)
+	a, err := d.Attempt(ctx, req, attempt, wait)
+	switch {
+	case err != nil:
+		log.Warn("webhook delivery not settled; trying again", "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+	case !a.Retry:
+		_ = m.Ack()
+	case attempt >= d.cfg.Attempts:
+		d.deadLetterMsg(m, req, a, log)
+	default:
+		_ = m.NakWithDelay(wait)
 	}
 }
 
-// settle acknowledges or schedules the message after an attempt and
-// returns the delivery's state ("" when nothing was settled for the
-// record) and, when retrying, the next attempt's time. sent is false when
-// no attempt was made (a retry then has nothing to record).
-func (d *Deliverer) settle(m jetstream.Msg, attempt int, req events.WebhookRequest, sent bool, res webhook.Result, log *slog.Logger) (string, time.Time) {
-	switch {
-	case res.Delivered():
-		d.outcome("delivered")
-		_ = m.Ack()
-		return store.DeliveryDelivered, time.Time{}
-	case res.Gone():
-		if err := d.cfg.Store.DisableWebhook(context.Background(), req.WebhookID, d.cfg.Now(), "the receiver answered 410 Gone"); err != nil &&
-			!errors.Is(err, store.ErrNotFound) {
-			log.Warn("webhook not disabled after 410; trying again", "err", err)
-			_ = m.NakWithDelay(5 * time.Second)
-			return "", time.Time{}
-		}
-		log.Info("webhook disabled: the receiver answered 410 Gone")
-		d.outcome("gone")
-		_ = m.Ack()
-		return store.DeliveryGone, time.Time{}
-	case attempt >= d.cfg.Attempts:
-		dead := events.WebhookDead{Header: events.NewHeader(events.TypeWebhookDead, d.cfg.Cell, d.cfg.Now()), Request: req,
-			Attempts: attempt, LastStatus: res.Status, LastError: errText(res.Err)}
-		// One dead letter per delivery, however often this runs; not the
-		// request's own id, which the stream would drop as its duplicate.
-		dead.EventID = deadLetterID(req.EventID)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := eventbus.Store(ctx, d.cfg.JS, dead); err != nil {
-			log.Warn("dead letter not stored; trying again", "err", err)
-			_ = m.NakWithDelay(5 * time.Second)
-			return "", time.Time{}
-		}
-		log.Warn("webhook delivery dead-lettered", "status", res.Status, "err", errText(res.Err))
-		d.outcome("dead_lettered")
-		_ = m.Ack()
-		return store.DeliveryDead, time.Time{}
-	default:
-		wait := d.cfg.Delay(attempt)
-		d.outcome("retry")
-		_ = m.NakWithDelay(wait)
-		if !sent {
-			return "", time.Time{}
-		}
-		return store.DeliveryRetrying, d.cfg.Now().Add(wait)
+// deadLetterMsg stores the request's dead letter and acknowledges it, or
+// has it delivered again to try that once more.
+func (d *Deliverer) deadLetterMsg(m jetstream.Msg, req events.WebhookRequest, a Attempted, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.DeadLetter(ctx, req, a); err != nil {
+		log.Warn("dead letter not stored; trying again", "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
 	}
+	log.Warn("webhook delivery dead-lettered", "status", a.Status, "err", a.Error)
+	_ = m.Ack()
 }
 
 // deadLetterNS namespaces dead-letter ids (UUIDv5 of the delivery id).

@@ -229,3 +229,20 @@ func (j *Job) logger() *slog.Logger {
 	}
 	return j.Logger
 }
+
+// Trigger runs the cell's data sync through shared.SyncSubject (whichever
+// sync process answers) and returns its result.
+func Trigger(ctx context.Context, nc *nats.Conn, cell string) (Result, error) {
+	msg, err := nc.RequestWithContext(ctx, shared.SyncSubject(cell), nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("data sync: no answer on %s: %w", shared.SyncSubject(cell), err)
+	}
+	var reply TriggerReply
+	if err := json.Unmarshal(msg.Data, &reply); err != nil {
+		return Result{}, fmt.Errorf("data sync: bad reply: %w", err)
+	}
+	if reply.Error != "" {
+		return reply.Result, errors.New("data sync: " + reply.Error)
+	}
+	return reply.Result, nil
+}
