@@ -170,6 +170,19 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 	if c.bus != nil { // this process produces events: /health shows their backbone
 		opsCfg.Events = c.eventsView
 	}
+	var jobsFeature *jobs.Jobs // made below; /health reads it after start
+	opsCfg.Jobs = func() ops.JobsView {
+		v := ops.JobsView{Orchestrator: cfg.Orchestrator, Runs: map[string]ops.JobRunView{}}
+		if v.Orchestrator == "" {
+			v.Orchestrator = OrchestratorEmbedded
+		}
+		if jobsFeature != nil {
+			for name, r := range jobsFeature.Status() {
+				v.Runs[name] = ops.JobRunView{LastSuccess: r.LastSuccess, LastFailure: r.LastFailure, LastError: r.LastError}
+			}
+		}
+		return v
+	}
 	status := ops.New(opsCfg)
 	features := []interface{ Routes() []httpx.Route }{offers, api, status, board.New()}
 	if p.hub != nil {
@@ -196,10 +209,11 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		})
 		features = append(features, push)
 	}
-	features = append(features, jobs.New(c.jobsConfig(p, offers)))
+	js := jobs.New(c.jobsConfig(p, offers))
+	jobsFeature = js
+	features = append(features, js)
 	if cfg.Orchestrator != OrchestratorAirflow && cfg.CacheWarmEvery > 0 {
-		stop := c.warmEvery(offers, cfg.CacheWarmEvery)
-		closers = append(closers, stop)
+		closers = append(closers, c.warmEvery(js, cfg.CacheWarmEvery))
 	}
 	var routes []httpx.Route
 	for _, f := range features {
@@ -234,9 +248,9 @@ func (c *Cell) jobsConfig(p edgeParts, offers *search.Service) jobs.Config {
 	return cfg
 }
 
-// warmEvery warms the edge's cache with every provider's offers on a
-// timer (the embedded cache_warm schedule); the returned func stops it.
-func (c *Cell) warmEvery(offers *search.Service, every time.Duration) func() {
+// warmEvery runs the cache_warm job on a timer (the embedded schedule);
+// the returned func stops it.
+func (c *Cell) warmEvery(j *jobs.Jobs, every time.Duration) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -248,10 +262,9 @@ func (c *Cell) warmEvery(offers *search.Service, every time.Duration) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				wctx, wcancel := context.WithTimeout(ctx, time.Minute)
-				r := offers.Warm(wctx)
-				wcancel()
-				c.log.Debug("cache warmed", "warm", r.Warm, "failed", r.Failed)
+				if _, err := j.Run(jobs.CacheWarm); err != nil {
+					c.log.Warn("cache warm failed", "err", err)
+				}
 			}
 		}
 	}()

@@ -147,4 +147,21 @@ func TestJobRoutes(t *testing.T) {
 	if err := json.Unmarshal(dm.Data(), &dl); err != nil || dl.Attempts != 8 || dl.LastStatus != 500 || dl.Request.WebhookID != hook.ID {
 		t.Fatalf("dead letter %s (%v)", dm.Data(), err)
 	}
+
+	var h struct {
+		Jobs struct {
+			Orchestrator string
+			Runs         map[string]struct {
+				LastSuccess time.Time `json:"last_success"`
+			}
+		}
+	}
+	if code := send(t, "GET", base+"/health", "", "", &h); code != 200 || h.Jobs.Orchestrator != "airflow" {
+		t.Fatalf("health: %d %+v", code, h.Jobs)
+	}
+	for _, job := range []string{"cache_warm", "provider_health", "data_sync", "webhook_delivery"} {
+		if h.Jobs.Runs[job].LastSuccess.IsZero() {
+			t.Errorf("/health has no successful %s run: %+v", job, h.Jobs.Runs)
+		}
+	}
 }

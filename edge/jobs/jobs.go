@@ -39,6 +39,7 @@ type Jobs struct {
 	log    *slog.Logger
 	mu     sync.Mutex
 	flight map[string]*run
+	runs   map[string]RunStatus
 }
 
 // run is one job run shared by the calls that arrive while it goes on.
@@ -56,7 +57,7 @@ func New(cfg Config) *Jobs {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Jobs{cfg: cfg, log: cfg.Logger.With("component", "jobs"), flight: map[string]*run{}}
+	return &Jobs{cfg: cfg, log: cfg.Logger.With("component", "jobs"), flight: map[string]*run{}, runs: map[string]RunStatus{}}
 }
 
 // Routes are the job endpoints.
@@ -65,27 +66,37 @@ func (j *Jobs) Routes() []httpx.Route {
 		return httpx.Route{Method: "POST", Path: "/api/v2/jobs/" + name, Name: "job_" + name, Scope: Scope, Handler: j.serviceOnly(h)}
 	}
 	return []httpx.Route{
-		route("cache_warm", j.shared("cache_warm", func(ctx context.Context) (any, error) {
-			if j.cfg.Warm == nil {
-				return nil, errUnavailable
-			}
-			return j.cfg.Warm(ctx), nil
-		})),
-		route("provider_health", j.shared("provider_health", func(ctx context.Context) (any, error) {
-			if j.cfg.Probe == nil {
-				return nil, errUnavailable
-			}
-			return j.cfg.Probe(ctx), nil
-		})),
-		route("data_sync", j.shared("data_sync", func(ctx context.Context) (any, error) {
-			if j.cfg.Sync == nil {
-				return nil, errUnavailable
-			}
-			return j.cfg.Sync(ctx)
-		})),
+		route(CacheWarm, j.shared(CacheWarm)),
+		route(ProviderHealth, j.shared(ProviderHealth)),
+		route(DataSync, j.shared(DataSync)),
 		route("webhook_delivery", j.delivery),
 		route("webhook_dead", j.dead),
 	}
+}
+
+// The jobs without a body.
+const (
+	CacheWarm      = "cache_warm"
+	ProviderHealth = "provider_health"
+	DataSync       = "data_sync"
+)
+
+func (j *Jobs) job(name string) func(context.Context) (any, error) {
+	switch name {
+	case CacheWarm:
+		if j.cfg.Warm != nil {
+			return func(ctx context.Context) (any, error) { return j.cfg.Warm(ctx), nil }
+		}
+	case ProviderHealth:
+		if j.cfg.Probe != nil {
+			return func(ctx context.Context) (any, error) { return j.cfg.Probe(ctx), nil }
+		}
+	case DataSync:
+		if j.cfg.Sync != nil {
+			return j.cfg.Sync
+		}
+	}
+	return nil
 }
 
 var errUnavailable = errors.New("this job does not run in this process")
@@ -108,35 +119,77 @@ func (j *Jobs) serviceOnly(h func(*httpx.Request)) func(*httpx.Request) {
 	}
 }
 
-// shared runs job name once for every call that arrives while it runs.
-func (j *Jobs) shared(name string, job func(context.Context) (any, error)) func(*httpx.Request) {
+// Run runs job name, or joins the run under way, and returns its result:
+// for the routes and the embedded schedules alike.
+func (j *Jobs) Run(name string) (any, error) {
+	job := j.job(name)
+	if job == nil {
+		return nil, errUnavailable
+	}
+	j.mu.Lock()
+	r := j.flight[name]
+	if r == nil {
+		r = &run{done: make(chan struct{})}
+		j.flight[name] = r
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), j.cfg.Timeout)
+			defer cancel()
+			start := time.Now()
+			r.result, r.err = job(ctx)
+			j.log.Info("job ran", "job", name, "took", time.Since(start).String(), "err", r.err)
+			j.mu.Lock()
+			delete(j.flight, name)
+			j.record(name, start, r.err)
+			j.mu.Unlock()
+			close(r.done)
+		}()
+	}
+	j.mu.Unlock()
+	<-r.done
+	return r.result, r.err
+}
+
+// RunStatus is what this process last saw of one job.
+type RunStatus struct {
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastFailure time.Time `json:"last_failure,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+}
+
+// record notes a run's outcome; j.mu is held.
+func (j *Jobs) record(name string, at time.Time, err error) {
+	st := j.runs[name]
+	if err == nil {
+		st.LastSuccess = at.UTC()
+	} else {
+		st.LastFailure, st.LastError = at.UTC(), err.Error()
+	}
+	j.runs[name] = st
+}
+
+// Status is every job's last runs in this process (through the routes or
+// the embedded schedules).
+func (j *Jobs) Status() map[string]RunStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make(map[string]RunStatus, len(j.runs))
+	for k, v := range j.runs {
+		out[k] = v
+	}
+	return out
+}
+
+// shared answers a job route with its (shared) run.
+func (j *Jobs) shared(name string) func(*httpx.Request) {
 	return func(rc *httpx.Request) {
-		j.mu.Lock()
-		r := j.flight[name]
-		if r == nil {
-			r = &run{done: make(chan struct{})}
-			j.flight[name] = r
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), j.cfg.Timeout)
-				defer cancel()
-				start := time.Now()
-				r.result, r.err = job(ctx)
-				j.log.Info("job ran", "job", name, "took", time.Since(start).String(), "err", r.err)
-				j.mu.Lock()
-				delete(j.flight, name)
-				j.mu.Unlock()
-				close(r.done)
-			}()
-		}
-		j.mu.Unlock()
-		<-r.done
+		result, err := j.Run(name)
 		switch {
-		case errors.Is(r.err, errUnavailable):
-			httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: r.err.Error()})
-		case r.err != nil:
-			httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusBadGateway, map[string]any{"job": name, "error": r.err.Error(), "result": r.result})
+		case errors.Is(err, errUnavailable):
+			httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: err.Error()})
+		case err != nil:
+			httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusBadGateway, map[string]any{"job": name, "error": err.Error(), "result": result})
 		default:
-			httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusOK, map[string]any{"job": name, "result": r.result})
+			httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusOK, map[string]any{"job": name, "result": result})
 		}
 	}
 }
@@ -184,7 +237,18 @@ func (j *Jobs) delivery(rc *httpx.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), j.cfg.Timeout)
 	defer cancel()
+	start := time.Now()
 	a, err := j.cfg.Deliver(ctx, req, b.Attempt)
+	j.mu.Lock()
+	switch {
+	case err != nil:
+		j.record("webhook_delivery", start, err)
+	case a.Retry:
+		j.record("webhook_delivery", start, errors.New(a.Outcome+": "+a.Error))
+	default:
+		j.record("webhook_delivery", start, nil)
+	}
+	j.mu.Unlock()
 	switch {
 	case err != nil:
 		httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: err.Error()})

@@ -30,6 +30,7 @@ type healthResponse struct {
 	RateLimiter   string               `json:"rate_limiter"` // local | redis | redis_down (local fallback)
 	Providers     []providerHealthView `json:"providers"`
 	Events        *EventsView          `json:"events,omitempty"`
+	Jobs          *JobsView            `json:"jobs,omitempty"`
 }
 
 func (s *Service) handleHealth(rc *httpx.Request) {
@@ -62,6 +63,10 @@ func (s *Service) handleHealth(rc *httpx.Request) {
 			h.Status = "degraded"
 		}
 		h.Events = &ev
+	}
+	if s.cfg.Jobs != nil {
+		j := s.cfg.Jobs()
+		h.Jobs = &j
 	}
 	status := fasthttp.StatusOK
 	if !h.NATSConnected {

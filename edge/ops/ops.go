@@ -38,6 +38,24 @@ type Config struct {
 	Metrics   *metrics.Set
 	// Events reports the event backbone; nil leaves it out of /health.
 	Events func(context.Context) EventsView
+	// Jobs reports who schedules the cell's jobs and their last runs in
+	// this process; nil leaves it out.
+	Jobs func() JobsView
+}
+
+// JobsView is /health's jobs section (docs/jobs.md).
+type JobsView struct {
+	// Orchestrator is "embedded" or "airflow".
+	Orchestrator string `json:"orchestrator"`
+	// Runs are the last runs this process made, by job.
+	Runs map[string]JobRunView `json:"runs"`
+}
+
+// JobRunView is one job's last runs.
+type JobRunView struct {
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastFailure time.Time `json:"last_failure,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
 }
 
 // Service answers the operational routes.
