@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,5 +106,46 @@ func TestEmbeddedAnalyticsArePushed(t *testing.T) {
 	}
 	if a := h.Events.Analytics; a.Mode != "embedded" || a.Role != "active" || a.LastResult.IsZero() {
 		t.Fatalf("health analytics %+v in %s", a, body)
+	}
+}
+
+// With Flink: the embedded detectors stay off, and /health asks the Flink
+// REST API which jobs run (degraded when none does).
+func TestFlinkAnalyticsHealth(t *testing.T) {
+	var running atomic.Bool
+	running.Store(true)
+	flink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		state := "RUNNING"
+		if !running.Load() {
+			state = "FAILED"
+		}
+		_, _ = w.Write([]byte(`{"jobs":[{"jid":"j1","name":"gpubroker-analytics","state":"` + state + `"}]}`))
+	}))
+	defer flink.Close()
+	c := startCell(t, func(cfg *Config) {
+		cfg.Providers = []string{"lambda"}
+		cfg.Analytics, cfg.FlinkRESTURL = AnalyticsFlink, flink.URL
+	})
+	health := func() (status string, a map[string]any) {
+		var h struct {
+			Status string
+			Events struct{ Analytics map[string]any }
+		}
+		if code := send(t, "GET", "http://"+c.HTTPAddr()+"/health", "", "", &h); code != 200 {
+			t.Fatalf("health: %d", code)
+		}
+		return h.Status, h.Events.Analytics
+	}
+	status, a := health()
+	f, _ := a["flink"].(map[string]any)
+	if a["mode"] != "flink" || a["role"] != nil || f["reachable"] != true || f["jobs_running"] != 1.0 || status != "ok" {
+		t.Fatalf("status %s, analytics %v", status, a)
+	}
+	if c.analytics.Load() != nil {
+		t.Fatal("embedded detectors run although Flink does the analytics")
+	}
+	running.Store(false)
+	if status, a := health(); status != "degraded" {
+		t.Fatalf("no Flink job running: status %s, analytics %v", status, a)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gpubroker/gpubroker/edge"
 	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
+	"github.com/gpubroker/gpubroker/shared/feed"
 	"github.com/gpubroker/gpubroker/shared/store"
 	"github.com/gpubroker/gpubroker/workers"
 	"github.com/gpubroker/gpubroker/workers/breaker"
@@ -52,6 +53,7 @@ type Cell struct {
 	// analytics is the embedded analytics runner (none in this process:
 	// nil); set after the edge serves, so atomic.
 	analytics atomic.Pointer[analytics.Runner]
+	hub       atomic.Pointer[feed.Hub]      // the edge's live view; nil without an edge
 	stops     []func(context.Context) error // run in reverse order
 	done      chan error
 	cancel    context.CancelFunc

@@ -140,6 +140,9 @@ type Config struct {
 	// (default: the Go detectors in the sync role) or AnalyticsFlink (the
 	// Flink jobs of flink/, their results arriving through the bridge).
 	Analytics string
+	// FlinkRESTURL, when set, is the Flink REST endpoint /health asks
+	// which jobs run ("http://flink-jobmanager:8081").
+	FlinkRESTURL string
 	// BridgeLeaseTTL is how long the cell's bridge lease outlives its
 	// holder's last renewal (default 10 s; see bridge.LeaseBucket).
 	BridgeLeaseTTL time.Duration

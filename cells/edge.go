@@ -55,6 +55,7 @@ func (c *Cell) startEdge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.hub.Store(hub)
 	// Test deliveries are stored in the stream before the edge answers.
 	js, err := jetstream.New(c.nc)
 	if err != nil {

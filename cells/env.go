@@ -265,6 +265,7 @@ func readEvents(e *envReader, c *Config) {
 		}
 	}
 	e.dur("GPUBROKER_CACHE_WARM_EVERY", &c.CacheWarmEvery)
+	e.str("GPUBROKER_FLINK_REST_URL", &c.FlinkRESTURL)
 	if v, ok := e.get("GPUBROKER_ANALYTICS"); ok {
 		switch v {
 		case AnalyticsEmbedded, AnalyticsFlink:

@@ -3,6 +3,7 @@ package cells
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -11,6 +12,7 @@ import (
 	"github.com/gpubroker/gpubroker/bridge"
 	"github.com/gpubroker/gpubroker/edge/ops"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
+	"github.com/gpubroker/gpubroker/shared/feed"
 	"github.com/gpubroker/gpubroker/workers/presence"
 )
 
@@ -90,6 +92,29 @@ func (c *Cell) eventsView(ctx context.Context) ops.EventsView {
 	if r := c.analytics.Load(); r != nil {
 		st := r.Status()
 		v.Analytics.Role, v.Analytics.LastResult = st.Role, st.LastResult
+	}
+	if h := c.hub.Load(); h != nil { // results pushed here, whoever made them (Flink too)
+		for _, kind := range []string{feed.KindPriceChange, feed.KindAnomaly} {
+			if t := h.LastSeen(kind); t.After(v.Analytics.LastResult) {
+				v.Analytics.LastResult = t.UTC()
+			}
+		}
+	}
+	if url := c.cfg.FlinkRESTURL; url != "" {
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		jobs, err := analytics.FlinkJobs(fctx, http.DefaultClient, url)
+		cancel()
+		fv := &ops.FlinkView{Reachable: err == nil}
+		if err != nil {
+			fv.Error = err.Error()
+		}
+		for _, j := range jobs {
+			if j.State == "RUNNING" {
+				fv.Running++
+			}
+			fv.Jobs = append(fv.Jobs, j.Name+": "+j.State)
+		}
+		v.Analytics.Flink = fv
 	}
 	return v
 }

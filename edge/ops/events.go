@@ -16,9 +16,21 @@ type EventsView struct {
 // (the cell's Go detectors; Role and LastResult where this process runs
 // them) or "flink" (the Flink jobs, their results through the bridge).
 type AnalyticsView struct {
-	Mode       string    `json:"mode"`
-	Role       string    `json:"role,omitempty"`
+	Mode string `json:"mode"`
+	Role string `json:"role,omitempty"`
+	// LastResult is when this process last stored or pushed a result.
 	LastResult time.Time `json:"last_result,omitzero"`
+	// Flink is the Flink cluster's view, where GPUBROKER_FLINK_REST_URL
+	// is set.
+	Flink *FlinkView `json:"flink,omitempty"`
+}
+
+// FlinkView is what the Flink REST API says of the jobs.
+type FlinkView struct {
+	Reachable bool     `json:"reachable"`
+	Running   int      `json:"jobs_running"`
+	Jobs      []string `json:"jobs,omitempty"` // "name: STATE"
+	Error     string   `json:"error,omitempty"`
 }
 
 // StreamView is the JetStream backlog.

@@ -59,7 +59,8 @@ func (s *Service) handleHealth(rc *httpx.Request) {
 		ctx, cancel := rc.Context()
 		ev := s.cfg.Events(ctx)
 		cancel()
-		if !ev.Stream.OK || (ev.Kafka != nil && !ev.Kafka.Reachable && ev.Kafka.Role != "standby") {
+		flinkDown := ev.Analytics != nil && ev.Analytics.Flink != nil && ev.Analytics.Flink.Running == 0
+		if !ev.Stream.OK || (ev.Kafka != nil && !ev.Kafka.Reachable && ev.Kafka.Role != "standby") || flinkDown {
 			h.Status = "degraded"
 		}
 		h.Events = &ev

@@ -59,6 +59,7 @@ type Hub struct {
 	ring     ring
 	parked   map[string]parked // by resume token
 	m        hubMetrics
+	lastSeen map[string]time.Time // by update kind: when one was last published
 }
 
 type hubMetrics struct {
@@ -73,7 +74,7 @@ type hubMetrics struct {
 func NewHub(cfg Config) *Hub {
 	cfg = cfg.withDefaults()
 	h := &Hub{cfg: cfg, index: map[string]map[*Subscriber]int{}, filtered: map[*Subscriber]struct{}{},
-		owners: map[string]map[*Subscriber]struct{}{}, parked: map[string]parked{}, ring: newRing(cfg.Retain)}
+		owners: map[string]map[*Subscriber]struct{}{}, parked: map[string]parked{}, ring: newRing(cfg.Retain), lastSeen: map[string]time.Time{}}
 	set := cfg.Metrics
 	h.m = hubMetrics{
 		subscribers: set.GetOrCreateGauge("gpubroker_feed_subscribers", func() float64 {
@@ -98,6 +99,13 @@ func (h *Hub) SetFloor(seq uint64) {
 	h.ring.raiseFloor(seq)
 }
 
+// LastSeen is when an update of kind was last published (zero: never).
+func (h *Hub) LastSeen(kind string) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastSeen[kind]
+}
+
 // Publish retains u and queues it for every subscriber one of whose
 // channels it is on. An update at or below the last sequence published
 // (a source that restarted) is ignored.
@@ -110,6 +118,7 @@ func (h *Hub) Publish(u Update) {
 		return
 	}
 	now := h.cfg.Now()
+	h.lastSeen[up.Kind] = now
 	if up.Owner != "" { // one user's: their subscribers only
 		for s := range h.owners[up.Owner] {
 			s.lastSeq = up.Seq
