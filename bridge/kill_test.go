@@ -43,7 +43,25 @@ func (e *buildError) Error() string { return "go build: " + string(e.out) }
 // bridgeProcess runs `gpubroker bridge` as its own process.
 type bridgeProcess struct {
 	cmd *exec.Cmd
-	out bytes.Buffer
+	out syncBuffer
+}
+
+// syncBuffer is the process's output, read while the process writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func runBridgeProcess(t *testing.T, natsURL, brokers, cell string) *bridgeProcess {
