@@ -36,7 +36,8 @@ type Config struct {
 	// GOMAXPROCS); each holds Hash.Memory KiB while it runs.
 	MaxHashing int
 	RefreshTTL time.Duration
-	// AllowHTTPWebhooks accepts http:// webhook URLs (development only).
+	// AllowHTTPWebhooks accepts http:// and loopback webhook URLs
+	// (development only).
 	AllowHTTPWebhooks bool
 	// Resolver resolves webhook hosts (net.DefaultResolver).
 	Resolver Resolver

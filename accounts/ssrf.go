@@ -26,11 +26,14 @@ const resolveTimeout = 2 * time.Second
 const maxURLLen = 2048
 
 // CheckWebhookURL validates a webhook destination and returns it
-// normalized: https (http too when allowHTTP), no user info, a port in
-// 1..65535 if any, no fragment, and a host whose every address (a literal
-// IP, or everything r resolves it to within resolveTimeout) is public.
+// normalized: https, no user info, a port in 1..65535 if any, no fragment,
+// and a host whose every address (a literal IP, or everything r resolves it
+// to within resolveTimeout) is public. development also accepts http and
+// loopback addresses (a receiver on the developer's machine), as the
+// development sender delivers to them; private ranges stay refused.
 // Errors are FieldErrors on field.
-func CheckWebhookURL(ctx context.Context, r Resolver, field, raw string, allowHTTP bool) (string, error) {
+func CheckWebhookURL(ctx context.Context, r Resolver, field, raw string, development bool) (string, error) {
+	allowHTTP := development
 	if raw == "" {
 		return "", fieldErr(field, "is required")
 	}
@@ -73,7 +76,7 @@ func CheckWebhookURL(ctx context.Context, r Resolver, field, raw string, allowHT
 		}
 	}
 	for _, a := range addrs {
-		if webhook.BlockedAddr(a) {
+		if webhook.BlockedAddr(a) && !(development && a.Unmap().IsLoopback()) {
 			return "", fieldErr(field, "points at a private, loopback, link-local or reserved address")
 		}
 	}

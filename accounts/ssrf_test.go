@@ -42,6 +42,7 @@ func TestCheckWebhookURLRejects(t *testing.T) {
 		{"unresolvable", "https://nowhere.example.com/hook", false},
 		{"http in production", "http://hooks.example.com/hook", false},
 		{"http private in development", "http://10.0.0.1/hook", true},
+		{"loopback in production", "http://127.0.0.1:8080/hook", false},
 		{"userinfo", "https://user:pass@hooks.example.com/hook", false},
 		{"user only", "https://user@hooks.example.com/hook", false},
 		{"ftp", "ftp://hooks.example.com/hook", false},
@@ -91,6 +92,7 @@ func TestCheckWebhookURLAccepts(t *testing.T) {
 		{"https://[::ffff:93.184.215.14]/hook", "https://[::ffff:93.184.215.14]/hook", false},
 		{"https://hooks.example.com./hook", "https://hooks.example.com./hook", false},
 		{"http://hooks.example.com/hook", "http://hooks.example.com/hook", true},
+		{"http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook", true}, // development: a local receiver
 		{"https://hooks.example.com:443/hook", "https://hooks.example.com:443/hook", false},
 		{"https://hooks.example.com:1024/hook", "https://hooks.example.com:1024/hook", false},
 		{"https://[2606:4700:4700::1111]:65535/hook", "https://[2606:4700:4700::1111]:65535/hook", false},

@@ -6,6 +6,9 @@
 #     broker (jars from Maven Central, scripts/kafka.sh) are started for the
 #     integration suites, and Chromium with playwright-core is installed for
 #     the board's browser test
+#     then the Flink jobs on a real Flink MiniCluster and the Airflow DAGs on
+#     a real Airflow 3.3 (both with GPUBROKER_REQUIRE_SERVICES=1, or
+#     GPUBROKER_TEST_FLINK=1 / GPUBROKER_TEST_AIRFLOW=1)
 #  3. every fuzz target for FUZZTIME (default 10s)
 # With GPUBROKER_REQUIRE_SERVICES=1 (set by .ci/run) an integration test
 # whose service is missing fails instead of skipping.
@@ -40,6 +43,16 @@ export GPUBROKER_BAO_BIN=$(scripts/bao.sh bin)
 export GPUBROKER_TEST_KAFKA_BROKERS=$(scripts/kafka.sh url)
 export GPUBROKER_KAFKA_LIBS=$(scripts/kafka.sh libs)
 
-go test -race -count=1 -timeout 20m ./...
+# The Flink and Airflow suites run once each, after the others and one at a
+# time: their JVM and Python processes would crowd the two cores the other
+# suites' timing shares. Their engines are installed first (PyFlink and the
+# Kafka connector, Airflow 3.3; cached under .cache/), so an install never
+# counts against a test's timeout.
+go test -race -count=1 -timeout 20m $(go list ./... | grep -v -e '/flink$' -e '/airflow$')
+if [ "${GPUBROKER_REQUIRE_SERVICES:-}" = 1 ] || [ "${GPUBROKER_TEST_FLINK:-}" = 1 ] || [ "${GPUBROKER_TEST_AIRFLOW:-}" = 1 ]; then
+  flink/run-local --install-only
+  airflow/run-local install
+fi
+go test -count=1 -p 1 -timeout 30m ./flink/ ./airflow/
 
 FUZZTIME=${FUZZTIME:-10s} scripts/fuzz.sh
