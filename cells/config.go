@@ -133,6 +133,11 @@ type Config struct {
 	// the stream) or OrchestratorAirflow (the DAGs of airflow/ call
 	// /api/v2/jobs/...; those three stand down).
 	Orchestrator string
+	// AirflowURL, when set, is the Airflow API server /health asks for
+	// its components and the DAGs' last successful runs; AirflowToken
+	// authenticates (Bearer) where its auth manager needs it.
+	AirflowURL   string
+	AirflowToken shared.Secret
 	// CacheWarmEvery is how often an edge warms its cache with every
 	// provider's offers when the orchestrator is embedded (default 5 min).
 	CacheWarmEvery time.Duration

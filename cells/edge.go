@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -172,7 +173,7 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		opsCfg.Events = c.eventsView
 	}
 	var jobsFeature *jobs.Jobs // made below; /health reads it after start
-	opsCfg.Jobs = func() ops.JobsView {
+	opsCfg.Jobs = func(ctx context.Context) ops.JobsView {
 		v := ops.JobsView{Orchestrator: cfg.Orchestrator, Runs: map[string]ops.JobRunView{}}
 		if v.Orchestrator == "" {
 			v.Orchestrator = OrchestratorEmbedded
@@ -181,6 +182,11 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 			for name, r := range jobsFeature.Status() {
 				v.Runs[name] = ops.JobRunView{LastSuccess: r.LastSuccess, LastFailure: r.LastFailure, LastError: r.LastError}
 			}
+		}
+		if cfg.AirflowURL != "" {
+			actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			v.Airflow = airflowView(actx, http.DefaultClient, cfg.AirflowURL, cfg.AirflowToken.Reveal())
+			cancel()
 		}
 		return v
 	}

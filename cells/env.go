@@ -266,6 +266,10 @@ func readEvents(e *envReader, c *Config) {
 	}
 	e.dur("GPUBROKER_CACHE_WARM_EVERY", &c.CacheWarmEvery)
 	e.str("GPUBROKER_FLINK_REST_URL", &c.FlinkRESTURL)
+	e.str("GPUBROKER_AIRFLOW_URL", &c.AirflowURL)
+	if v, ok := e.get("GPUBROKER_AIRFLOW_TOKEN"); ok {
+		c.AirflowToken = shared.NewSecret(v)
+	}
 	if v, ok := e.get("GPUBROKER_ANALYTICS"); ok {
 		switch v {
 		case AnalyticsEmbedded, AnalyticsFlink:

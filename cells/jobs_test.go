@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/gpubroker/gpubroker/shared"
 	"github.com/gpubroker/gpubroker/shared/eventbus"
 	"github.com/gpubroker/gpubroker/shared/events"
 	"github.com/gpubroker/gpubroker/shared/webhook"
@@ -163,5 +164,53 @@ func TestJobRoutes(t *testing.T) {
 		if h.Jobs.Runs[job].LastSuccess.IsZero() {
 			t.Errorf("/health has no successful %s run: %+v", job, h.Jobs.Runs)
 		}
+	}
+}
+
+// With GPUBROKER_AIRFLOW_URL set, /health reports Airflow's components and
+// each DAG's last successful run, with the token it was given; an
+// unhealthy triggerer makes the cell degraded.
+func TestAirflowHealth(t *testing.T) {
+	var triggerer atomic.Value
+	triggerer.Store("healthy")
+	af := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer af-token" {
+			http.Error(w, "unauthorized", 401)
+			return
+		}
+		switch {
+		case r.URL.Path == "/api/v2/monitor/health":
+			_, _ = w.Write([]byte(`{"metadatabase":{"status":"healthy"},"scheduler":{"status":"healthy"},"triggerer":{"status":"` +
+				triggerer.Load().(string) + `"},"dag_processor":{"status":"healthy"}}`))
+		case r.URL.Path == "/api/v2/dags/data_sync/dagRuns" && r.URL.Query().Get("state") == "success":
+			_, _ = w.Write([]byte(`{"dag_runs":[{"dag_run_id":"r1","end_date":"2026-12-04T03:00:05.5+00:00"}],"total_entries":1}`))
+		default:
+			_, _ = w.Write([]byte(`{"dag_runs":[],"total_entries":0}`))
+		}
+	}))
+	defer af.Close()
+	c := startCell(t, func(cfg *Config) {
+		cfg.Providers = []string{"lambda"}
+		cfg.Orchestrator, cfg.AirflowURL, cfg.AirflowToken = OrchestratorAirflow, af.URL, shared.NewSecret("af-token")
+	})
+	health := func() (string, map[string]any) {
+		var h struct {
+			Status string
+			Jobs   struct{ Airflow map[string]any }
+		}
+		if code := send(t, "GET", "http://"+c.HTTPAddr()+"/health", "", "", &h); code != 200 {
+			t.Fatalf("health: %d", code)
+		}
+		return h.Status, h.Jobs.Airflow
+	}
+	status, a := health()
+	comps, _ := a["components"].(map[string]any)
+	last, _ := a["last_success"].(map[string]any)
+	if a["reachable"] != true || comps["triggerer"] != "healthy" || last["data_sync"] != "2026-12-04T03:00:05.5Z" || last["cache_warm"] != nil || status != "ok" {
+		t.Fatalf("status %s, airflow %v", status, a)
+	}
+	triggerer.Store("unhealthy")
+	if status, a := health(); status != "degraded" {
+		t.Fatalf("an unhealthy triggerer: status %s, airflow %v", status, a)
 	}
 }

@@ -66,7 +66,12 @@ func (s *Service) handleHealth(rc *httpx.Request) {
 		h.Events = &ev
 	}
 	if s.cfg.Jobs != nil {
-		j := s.cfg.Jobs()
+		ctx, cancel := rc.Context()
+		j := s.cfg.Jobs(ctx)
+		cancel()
+		if a := j.Airflow; a != nil && (!a.Reachable || a.Components["scheduler"] != "healthy" || a.Components["triggerer"] != "healthy") {
+			h.Status = "degraded"
+		}
 		h.Jobs = &j
 	}
 	status := fasthttp.StatusOK

@@ -40,7 +40,7 @@ type Config struct {
 	Events func(context.Context) EventsView
 	// Jobs reports who schedules the cell's jobs and their last runs in
 	// this process; nil leaves it out.
-	Jobs func() JobsView
+	Jobs func(context.Context) JobsView
 }
 
 // JobsView is /health's jobs section (docs/jobs.md).
@@ -49,6 +49,18 @@ type JobsView struct {
 	Orchestrator string `json:"orchestrator"`
 	// Runs are the last runs this process made, by job.
 	Runs map[string]JobRunView `json:"runs"`
+	// Airflow is what Airflow's API says, where GPUBROKER_AIRFLOW_URL is
+	// set.
+	Airflow *AirflowView `json:"airflow,omitempty"`
+}
+
+// AirflowView is Airflow's health (its components: metadatabase,
+// scheduler, triggerer, dag_processor) and each DAG's last success.
+type AirflowView struct {
+	Reachable   bool                 `json:"reachable"`
+	Components  map[string]string    `json:"components,omitempty"`
+	LastSuccess map[string]time.Time `json:"last_success,omitempty"`
+	Error       string               `json:"error,omitempty"`
 }
 
 // JobRunView is one job's last runs.
