@@ -175,7 +175,7 @@ func TestAirflowHealth(t *testing.T) {
 	triggerer.Store("healthy")
 	af := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer af-token" {
-			http.Error(w, "unauthorized", 401)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		switch {
