@@ -15,6 +15,7 @@ import (
 	"github.com/gpubroker/gpubroker/edge/accountapi"
 	"github.com/gpubroker/gpubroker/edge/board"
 	"github.com/gpubroker/gpubroker/edge/cache"
+	decideapi "github.com/gpubroker/gpubroker/edge/decide"
 	"github.com/gpubroker/gpubroker/edge/httpx"
 	"github.com/gpubroker/gpubroker/edge/identity"
 	"github.com/gpubroker/gpubroker/edge/jobs"
@@ -191,7 +192,7 @@ func (c *Cell) assembleEdge(p edgeParts) (srv *edge.Server, closeParts func(), e
 		return v
 	}
 	status := ops.New(opsCfg)
-	features := []interface{ Routes() []httpx.Route }{offers, api, status, board.New()}
+	features := []interface{ Routes() []httpx.Route }{offers, api, status, board.New(), decideapi.New()}
 	if p.hub != nil {
 		push := stream.New(stream.Config{Hub: p.hub, Providers: cfg.Providers, Limits: cfg.StreamLimits, Logger: c.log,
 			Status: func() []stream.ProviderInfo {

@@ -30,7 +30,7 @@ func imports(t *testing.T, dir string) []string {
 // edge; feature packages import neither the core nor each other (their
 // tests may assemble a core); the core imports no feature but identity.
 func TestEdgeLayout(t *testing.T) {
-	features := []string{"edge/search", "edge/accountapi", "edge/ops", "edge/identity", "edge/stream", "edge/board", "edge/jobs"}
+	features := []string{"edge/search", "edge/accountapi", "edge/ops", "edge/identity", "edge/stream", "edge/board", "edge/jobs", "edge/decide"}
 	for _, i := range imports(t, "httpx") {
 		if strings.HasPrefix(i, "edge") {
 			t.Errorf("edge/httpx imports %s", i)
