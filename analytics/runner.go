@@ -117,7 +117,7 @@ func (r *Runner) Run(ctx context.Context) {
 			if attempt == 1 || attempt%20 == 0 {
 				r.log.Warn("embedded analytics cannot read the stream; retrying", "err", err, "attempt", attempt)
 			}
-			sleepCtx(held, min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second))
+			eventbus.Sleep(held, min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second))
 		}
 		drop()
 		select {
@@ -194,7 +194,7 @@ func (r *Runner) session(ctx context.Context) error {
 			if attempt == 1 || attempt%20 == 0 {
 				r.log.Warn("storing analytics results; retrying", "err", err, "attempt", attempt)
 			}
-			sleepCtx(ctx, min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second))
+			eventbus.Sleep(ctx, min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second))
 		}
 		if err := last.Ack(); err != nil {
 			r.log.Warn("acknowledging price updates to the stream; they will be processed again", "err", err)
@@ -249,13 +249,4 @@ func (r *Runner) observe(d *Detectors, data []byte) []events.Event {
 		return nil
 	}
 	return d.Observe(ev)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

@@ -133,7 +133,7 @@ func (b *Bridge) sessions(ctx, hard context.Context) {
 		if attempt == 1 || attempt%10 == 0 {
 			b.log.Warn("kafka unreachable; events stay in the JetStream stream until it is back", "err", err, "attempt", attempt)
 		}
-		sleep(ctx, b.backoff(attempt))
+		eventbus.Sleep(ctx, b.backoff(attempt))
 	}
 }
 
@@ -252,7 +252,7 @@ func (b *Bridge) consume(ctx context.Context, group sarama.ConsumerGroup, topics
 			if attempt == 1 || attempt%20 == 0 {
 				b.log.Warn("kafka consumer group session", "err", err, "attempt", attempt)
 			}
-			sleep(ctx, b.backoff(attempt))
+			eventbus.Sleep(ctx, b.backoff(attempt))
 			attempt++
 			continue
 		}

@@ -133,7 +133,7 @@ func (o *outbound) run(ctx, hard context.Context, p *producer) {
 		if !o.pass(ctx, hard, p, o.consumer(), attempt > 1) || ctx.Err() != nil || hard.Err() != nil {
 			return
 		}
-		sleep(ctx, o.b.backoff(attempt))
+		eventbus.Sleep(ctx, o.b.backoff(attempt))
 		for ctx.Err() == nil {
 			c, err := o.b.outboundConsumer(ctx, o.js, o.route)
 			if err == nil {
@@ -143,7 +143,7 @@ func (o *outbound) run(ctx, hard context.Context, p *producer) {
 				break
 			}
 			o.b.log.Warn("rewinding the event stream", "type", o.route.Type, "err", err)
-			sleep(ctx, o.b.backoff(attempt))
+			eventbus.Sleep(ctx, o.b.backoff(attempt))
 		}
 	}
 }
@@ -204,7 +204,7 @@ func (o *outbound) pass(ctx, hard context.Context, p *producer, cons jetstream.C
 			if fails == 1 || fails%60 == 0 {
 				log.Warn("reading the event stream", "err", err)
 			}
-			sleep(ctx, min(time.Duration(fails)*100*time.Millisecond, 2*time.Second))
+			eventbus.Sleep(ctx, min(time.Duration(fails)*100*time.Millisecond, 2*time.Second))
 			continue
 		}
 		fails = 0
@@ -337,11 +337,4 @@ func lastToken(subject string) string {
 		}
 	}
 	return subject
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
 }

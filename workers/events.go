@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpubroker/gpubroker/shared"
+	"github.com/gpubroker/gpubroker/shared/eventbus"
 	"github.com/gpubroker/gpubroker/shared/events"
 	"github.com/gpubroker/gpubroker/workers/breaker"
 )
@@ -73,7 +74,7 @@ func (w *Worker) observeLoop(ctx context.Context) {
 					w.waiting = snap
 				}
 				w.mu.Unlock()
-				sleep(ctx, min(time.Duration(fails)*200*time.Millisecond, 5*time.Second))
+				eventbus.Sleep(ctx, min(time.Duration(fails)*200*time.Millisecond, 5*time.Second))
 				continue
 			}
 			fails = 0
@@ -254,14 +255,5 @@ func breakerEvent(s breaker.State) string {
 		return events.BreakerHalfOpen
 	default:
 		return events.BreakerClosed
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }

@@ -101,6 +101,11 @@ func (j *Jobs) job(name string) func(context.Context) (any, error) {
 
 var errUnavailable = errors.New("this job does not run in this process")
 
+// unavailable answers 503 job_unavailable with why.
+func unavailable(rc *httpx.Request, why string) {
+	httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: why})
+}
+
 // serviceOnly refuses callers other than service tokens (admission has
 // checked a service token's scope; users pass it).
 func (j *Jobs) serviceOnly(h func(*httpx.Request)) func(*httpx.Request) {
@@ -185,7 +190,7 @@ func (j *Jobs) shared(name string) func(*httpx.Request) {
 		result, err := j.Run(name)
 		switch {
 		case errors.Is(err, errUnavailable):
-			httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: err.Error()})
+			unavailable(rc, err.Error())
 		case err != nil:
 			httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusBadGateway, map[string]any{"job": name, "error": err.Error(), "result": result})
 		default:
@@ -228,7 +233,7 @@ func (j *Jobs) request(rc *httpx.Request) (events.WebhookRequest, deliveryBody, 
 // again, 503 when it could not be attempted; the body is the attempt.
 func (j *Jobs) delivery(rc *httpx.Request) {
 	if j.cfg.Deliver == nil {
-		httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: errUnavailable.Error()})
+		unavailable(rc, errUnavailable.Error())
 		return
 	}
 	req, b, ok := j.request(rc)
@@ -251,7 +256,7 @@ func (j *Jobs) delivery(rc *httpx.Request) {
 	j.mu.Unlock()
 	switch {
 	case err != nil:
-		httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: err.Error()})
+		unavailable(rc, err.Error())
 	case a.Outcome == webhooks.OutcomeStoreUnavailable:
 		httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusServiceUnavailable, a)
 	case a.Retry:
@@ -264,7 +269,7 @@ func (j *Jobs) delivery(rc *httpx.Request) {
 // dead stores a request's dead letter after its last attempt.
 func (j *Jobs) dead(rc *httpx.Request) {
 	if j.cfg.DeadLetter == nil {
-		httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: errUnavailable.Error()})
+		unavailable(rc, errUnavailable.Error())
 		return
 	}
 	req, b, ok := j.request(rc)
@@ -275,7 +280,7 @@ func (j *Jobs) dead(rc *httpx.Request) {
 	defer cancel()
 	last := webhooks.Attempted{Outcome: webhooks.OutcomeFailed, Attempt: b.Attempt, Status: b.Status, Error: b.Error}
 	if err := j.cfg.DeadLetter(ctx, req, last); err != nil {
-		httpx.WriteError(rc.RequestCtx, &httpx.Error{Status: fasthttp.StatusServiceUnavailable, Code: "job_unavailable", Message: err.Error()})
+		unavailable(rc, err.Error())
 		return
 	}
 	httpx.WriteJSON(rc.RequestCtx, fasthttp.StatusOK, map[string]any{"dead_lettered": req.EventID})

@@ -95,12 +95,12 @@ func AcquireLease(ctx context.Context, js jetstream.JetStream, cfg LeaseConfig) 
 					cfg.OnStandby(holder)
 				}
 			}
-			sleepCtx(ctx, cfg.TTL/5)
+			Sleep(ctx, cfg.TTL/5)
 		default:
 			if attempt == 1 || attempt%20 == 0 {
 				log.Warn("lease unavailable (JetStream); retrying", "err", err, "attempt", attempt)
 			}
-			sleepCtx(ctx, min(100*time.Millisecond<<min(attempt-1, 10), 5*time.Second))
+			Sleep(ctx, min(100*time.Millisecond<<min(attempt-1, 10), 5*time.Second))
 		}
 	}
 	return nil
@@ -155,7 +155,9 @@ func (l *Lease) Release() {
 	_ = l.kv.Delete(ctx, leaseKey, jetstream.LastRevision(l.revision()))
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) {
+// Sleep waits d or until ctx ends, whichever comes first: the back-off of
+// the loops that retry against the stream.
+func Sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
